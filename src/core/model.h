@@ -1,0 +1,171 @@
+// The container-group model: what a user asked for (spec), what OpenECI last observed
+// (status), and the events in between. Plain value types, no I/O, no locking: a
+// ContainerGroup is owned by whoever holds the copy.
+//
+// Every struct is described with Boost.Describe so that the store can serialise it without
+// hand-written code (store/codec.cc). New fields must get a default value: records written
+// before the field existed are read back with that default.
+#pragma once
+
+#include <boost/describe.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace openeci::core {
+
+// Times are Unix milliseconds (UTC); 0 means "not set". Rendered as RFC 3339 at the edge.
+using Millis = int64_t;
+
+BOOST_DEFINE_ENUM_CLASS(RestartPolicy, Always, OnFailure, Never)
+BOOST_DEFINE_ENUM_CLASS(PullPolicy, Always, IfNotPresent, Never)
+
+struct EnvVar {
+  std::string key;
+  std::string value;
+  std::string field_path;  // "status.podIP" or empty
+};
+BOOST_DESCRIBE_STRUCT(EnvVar, (), (key, value, field_path))
+
+struct PortSpec {
+  int port = 0;
+  std::string protocol = "TCP";
+};
+BOOST_DESCRIBE_STRUCT(PortSpec, (), (port, protocol))
+
+struct RegistryCredential {
+  std::string server;
+  std::string username;
+  std::string password;
+};
+BOOST_DESCRIBE_STRUCT(RegistryCredential, (), (server, username, password))
+
+struct Tag {
+  std::string key;
+  std::string value;
+};
+BOOST_DESCRIBE_STRUCT(Tag, (), (key, value))
+
+struct ContainerSpec {
+  std::string name;
+  std::string image;
+  double cpu = 0;         // vCPUs; 0 = no own limit (shares the group's)
+  double memory_gib = 0;  // GiB; 0 = no own limit
+  std::string working_dir;
+  PullPolicy pull_policy = PullPolicy::IfNotPresent;
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::vector<EnvVar> env;
+  std::vector<PortSpec> ports;
+};
+BOOST_DESCRIBE_STRUCT(ContainerSpec, (),
+                      (name, image, cpu, memory_gib, working_dir, pull_policy, command, args, env,
+                       ports))
+
+struct ContainerGroupSpec {
+  std::string name;
+  std::string region_id;
+  std::string zone_id;
+  std::string vswitch_id;
+  std::string security_group_id;
+  std::string resource_group_id;
+  std::string instance_type;
+  RestartPolicy restart_policy = RestartPolicy::Always;
+  double cpu = 0;         // vCPUs of the group (the sum of the containers' when not given)
+  double memory_gib = 0;  // GiB of the group
+  std::vector<Tag> tags;
+  std::vector<RegistryCredential> credentials;
+  std::vector<ContainerSpec> containers;
+};
+BOOST_DESCRIBE_STRUCT(ContainerGroupSpec, (),
+                      (name, region_id, zone_id, vswitch_id, security_group_id, resource_group_id,
+                       instance_type, restart_policy, cpu, memory_gib, tags, credentials,
+                       containers))
+
+// The group's phase. Transitions are defined in core/lifecycle.h; see the diagram there.
+BOOST_DEFINE_ENUM_CLASS(GroupPhase, Pending, Running, Succeeded, Failed, Restarting, Updating,
+                        Scheduling, ScheduleFailed, Expired)
+
+// One of Waiting / Running / Terminated (empty: never had a state), as Kubernetes reports it.
+struct ContainerState {
+  std::string state;
+  std::string detail_status;
+  std::string reason;
+  std::string message;
+  Millis start_time = 0;
+  Millis finish_time = 0;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool operator==(const ContainerState&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(ContainerState, (),
+                      (state, detail_status, reason, message, start_time, finish_time, exit_code,
+                       signal))
+
+struct ContainerStatus {
+  std::string name;
+  ContainerState current;
+  ContainerState previous;
+  bool ready = false;
+  int restart_count = 0;
+  bool operator==(const ContainerStatus&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(ContainerStatus, (), (name, current, previous, ready, restart_count))
+
+struct GroupStatus {
+  GroupPhase phase = GroupPhase::Pending;
+  std::string intranet_ip;
+  Millis succeeded_time = 0;
+  Millis failed_time = 0;
+  // The restart generation (see ContainerGroup) the running sandbox belongs to.
+  int64_t observed_generation = 0;
+  std::vector<ContainerStatus> containers;
+  bool operator==(const GroupStatus&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(GroupStatus, (),
+                      (phase, intranet_ip, succeeded_time, failed_time, observed_generation,
+                       containers))
+
+struct Event {
+  std::string type = "Normal";  // Normal or Warning
+  std::string name;             // the object: "pod/<group-id>" or "container/<name>"
+  std::string reason;           // Pulling, Pulled, Created, Started, Failed, BackOff, ...
+  std::string message;
+  int count = 1;
+  Millis first_timestamp = 0;
+  Millis last_timestamp = 0;
+};
+BOOST_DESCRIBE_STRUCT(Event, (),
+                      (type, name, reason, message, count, first_timestamp, last_timestamp))
+
+// A container group as stored. `spec`, `restart_generation` and `deleting` are the desired
+// state, written by the API; `status` is the observed state, written by the controller.
+struct ContainerGroup {
+  std::string id;          // "eci-" + 20 lowercase alphanumerics
+  std::string account_id;  // the owning account
+  Millis creation_time = 0;
+  ContainerGroupSpec spec;
+  // Bumped by RestartContainerGroup: the controller recreates the sandbox whenever
+  // status.observed_generation lags behind it.
+  int64_t restart_generation = 0;
+  // DeleteContainerGroup was accepted: the group is invisible to the API and the controller
+  // tears it down, then removes the record.
+  bool deleting = false;
+  GroupStatus status;
+  // Assigned by the store on every write; the compare-and-swap token. Not serialised.
+  int64_t revision = 0;
+};
+BOOST_DESCRIBE_STRUCT(ContainerGroup, (),
+                      (id, account_id, creation_time, spec, restart_generation, deleting, status))
+
+// An AccessKey pair of an account.
+struct AccessKey {
+  std::string id;
+  std::string secret;
+  std::string account_id;
+  bool enabled = true;
+  Millis creation_time = 0;
+};
+
+}  // namespace openeci::core

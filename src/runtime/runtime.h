@@ -1,0 +1,126 @@
+// Runtime: what OpenECI needs from a container runtime, in its own words. The only
+// implementation is cri::CriRuntime (containerd over the CRI gRPC API); unit tests of the core
+// use a fake. Implementations must be thread-safe: the controller calls from several workers.
+//
+// Every sandbox and container OpenECI creates carries the label kGroupIdLabel, so that a
+// restarted OpenECI can find (and re-adopt or remove) what it created.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace openeci::runtime {
+
+inline constexpr const char* kGroupIdLabel = "openeci.group-id";
+inline constexpr const char* kGenerationLabel = "openeci.generation";
+inline constexpr const char* kContainerNameLabel = "openeci.container-name";
+
+using Labels = std::map<std::string, std::string>;
+
+struct RegistryAuth {
+  std::string username;
+  std::string password;
+};
+
+struct SandboxConfig {
+  std::string name;       // metadata name (unique per uid + attempt)
+  std::string uid;        // the group ID
+  std::string namespace_ = "openeci";
+  uint32_t attempt = 0;
+  std::string hostname;
+  Labels labels;
+  std::string log_directory;  // absolute; container log paths are relative to it
+  std::vector<std::string> dns_servers;
+  std::vector<std::string> dns_searches;
+  std::vector<std::string> dns_options;
+  std::map<std::string, std::string> sysctls;
+  std::string cgroup_parent;  // absolute cgroup path, e.g. "/openeci/eci-xxx"
+};
+
+struct ContainerConfig {
+  std::string name;
+  uint32_t attempt = 0;
+  std::string image;
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;
+  int64_t cpu_period = 0;  // CFS period in microseconds; 0 = unlimited
+  int64_t cpu_quota = 0;   // CFS quota in microseconds; 0 = unlimited
+  int64_t cpu_shares = 0;
+  int64_t memory_limit_bytes = 0;  // 0 = unlimited
+  Labels labels;
+  std::string log_path;  // relative to SandboxConfig::log_directory
+  bool tty = false;
+  bool stdin_open = false;
+  bool stdin_once = false;
+};
+
+enum class SandboxState { kReady, kNotReady };
+enum class ContainerState { kCreated, kRunning, kExited, kUnknown };
+
+struct SandboxInfo {
+  std::string id;
+  SandboxState state = SandboxState::kNotReady;
+  std::string ip;  // empty until the network is set up
+  Labels labels;
+  int64_t created_at_ns = 0;
+};
+
+struct ContainerInfo {
+  std::string id;
+  std::string sandbox_id;
+  std::string name;  // metadata name
+  uint32_t attempt = 0;
+  std::string image;
+  ContainerState state = ContainerState::kUnknown;
+  Labels labels;
+  int64_t created_at_ns = 0;
+  int64_t started_at_ns = 0;   // 0 when never started
+  int64_t finished_at_ns = 0;  // 0 when not finished
+  int exit_code = 0;
+  std::string reason;   // e.g. "Completed", "Error", "OOMKilled"
+  std::string message;
+  std::string log_path;  // absolute
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Runtime name and version, e.g. "containerd 1.6.20"; Unavailable when it does not answer.
+  virtual StatusOr<std::string> Version() = 0;
+
+  virtual StatusOr<bool> ImageExists(const std::string& image) = 0;
+  // Pulls `image` with `auth` when given. On failure the Status message is the registry's
+  // or containerd's own explanation (e.g. "401 Unauthorized").
+  virtual Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth) = 0;
+
+  virtual StatusOr<std::string> RunSandbox(const SandboxConfig& config) = 0;
+  // Stops every container of the sandbox and tears its network down. Idempotent.
+  virtual Status StopSandbox(const std::string& sandbox_id) = 0;
+  // Removes the sandbox, its containers and whatever the runtime leaves behind (cgroup
+  // directories, network state). Idempotent: removing an absent sandbox is ok.
+  virtual Status RemoveSandbox(const std::string& sandbox_id) = 0;
+  virtual StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) = 0;
+  // Every sandbox, ready or not.
+  virtual StatusOr<std::vector<SandboxInfo>> ListSandboxes() = 0;
+
+  virtual StatusOr<std::string> CreateContainer(const std::string& sandbox_id,
+                                                const ContainerConfig& config,
+                                                const SandboxConfig& sandbox) = 0;
+  virtual Status StartContainer(const std::string& container_id) = 0;
+  // SIGTERM, then SIGKILL after `timeout_seconds`. Idempotent.
+  virtual Status StopContainer(const std::string& container_id, int64_t timeout_seconds) = 0;
+  virtual Status RemoveContainer(const std::string& container_id) = 0;
+  virtual StatusOr<ContainerInfo> InspectContainer(const std::string& container_id) = 0;
+  // The containers of one sandbox, or of all when `sandbox_id` is empty.
+  virtual StatusOr<std::vector<ContainerInfo>> ListContainers(const std::string& sandbox_id) = 0;
+};
+
+}  // namespace openeci::runtime
