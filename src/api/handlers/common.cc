@@ -1,0 +1,22 @@
+#include "api/handlers/handlers.h"
+
+namespace openeci::api {
+
+Status RejectUnsupported(const Params& params) {
+  std::vector<std::string> left = params.Unconsumed();
+  if (left.empty()) return Status::Ok();
+  return InvalidParameter("The parameter \"" + left.front() +
+                          "\" is not supported by this OpenECI node; remove it from the request.");
+}
+
+Status CheckRegion(const core::Topology& topology, const Params& params) {
+  ASSIGN_OR_RETURN(std::string region, params.Required("RegionId"));
+  if (region != topology.region_id) {
+    return Status(StatusClass::kPermissionDenied, "RegionNotSupported",
+                  "The specified RegionId \"" + region + "\" is not supported. This node serves " +
+                      topology.region_id + ".");
+  }
+  return Status::Ok();
+}
+
+}  // namespace openeci::api

@@ -1,0 +1,48 @@
+// One function per API action, each in its own file under handlers/: decode the parameters,
+// call the core, build the answer. They run on the HTTP threads concurrently and keep no
+// state of their own.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+
+#include "api/params.h"
+#include "common/status.h"
+#include "core/container_group_service.h"
+#include "core/model.h"
+#include "core/topology.h"
+
+namespace openeci::api {
+
+// What handlers may use; owned by the server.
+struct ApiEnv {
+  core::ContainerGroupService& groups;
+  const core::Topology& topology;
+};
+
+struct RequestContext {
+  std::string request_id;
+  std::string action;
+  core::AccessKey caller;
+  // SHA-256 over the request's business parameters: equal requests, equal fingerprints
+  // (ClientToken idempotency).
+  std::string fingerprint;
+};
+
+using ActionResult = StatusOr<boost::json::object>;
+using ActionFn = ActionResult (*)(ApiEnv&, const RequestContext&, Params&);
+
+ActionResult DescribeRegions(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DescribeContainerGroups(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DeleteContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+
+// Helpers shared by the handlers (handlers/common.cc).
+
+// Refuses every parameter the handler did not read: OpenECI never ignores a parameter silently.
+Status RejectUnsupported(const Params& params);
+// RegionId is required and must be this node's region.
+Status CheckRegion(const core::Topology& topology, const Params& params);
+
+}  // namespace openeci::api

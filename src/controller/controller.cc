@@ -1,0 +1,530 @@
+#include "controller/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "core/lifecycle.h"
+#include "runtime/image_ref.h"
+
+namespace openeci::controller {
+namespace {
+
+using core::ContainerGroup;
+using core::GroupPhase;
+using std::chrono::milliseconds;
+
+constexpr int64_t kCpuPeriodUs = 100000;
+
+int64_t NsToMillis(int64_t ns) { return ns / 1000000; }
+
+std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+core::ContainerState StateOf(const runtime::ContainerInfo& info) {
+  core::ContainerState s;
+  switch (info.state) {
+    case runtime::ContainerState::kRunning:
+      s.state = "Running";
+      s.detail_status = "working";
+      s.reason = "Started";
+      s.start_time = NsToMillis(info.started_at_ns);
+      break;
+    case runtime::ContainerState::kExited:
+      s.state = "Terminated";
+      s.reason = info.reason.empty() ? (info.exit_code == 0 ? "Completed" : "Error") : info.reason;
+      s.message = info.message;
+      s.start_time = NsToMillis(info.started_at_ns);
+      s.finish_time = NsToMillis(info.finished_at_ns);
+      s.exit_code = info.exit_code;
+      if (info.exit_code > 128) s.signal = info.exit_code - 128;
+      break;
+    default:
+      s.state = "Waiting";
+      s.reason = "ContainerCreating";
+      break;
+  }
+  return s;
+}
+
+core::ContainerStatus* FindStatus(core::GroupStatus& status, const std::string& name) {
+  for (auto& cs : status.containers) {
+    if (cs.name == name) return &cs;
+  }
+  status.containers.push_back({});
+  status.containers.back().name = name;
+  return &status.containers.back();
+}
+
+std::optional<runtime::RegistryAuth> AuthFor(const core::ContainerGroupSpec& spec,
+                                             const std::string& image) {
+  std::string host = runtime::RegistryHost(image);
+  for (const auto& c : spec.credentials) {
+    std::string server = c.server;
+    for (const char* scheme : {"https://", "http://"}) {
+      if (server.rfind(scheme, 0) == 0) server = server.substr(std::string(scheme).size());
+    }
+    while (!server.empty() && server.back() == '/') server.pop_back();
+    if (server == host) return runtime::RegistryAuth{c.username, c.password};
+  }
+  return std::nullopt;
+}
+
+std::string LabelOr(const runtime::Labels& labels, const char* key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+// One reconcile pass over one group: holds the group read from the store, the events to
+// record and the earliest time the group needs another look.
+class Controller::Pass {
+ public:
+  Pass(Controller& c, ContainerGroup group) : c_(c), g_(std::move(group)) {}
+
+  StatusOr<milliseconds> Run();
+
+ private:
+  Status Teardown(const std::vector<runtime::SandboxInfo>& sandboxes, const char* why);
+  Status EnsureImages();
+  StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
+  Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
+                       const std::vector<runtime::ContainerInfo>& all,
+                       core::ContainerView* view);
+  StatusOr<runtime::ContainerInfo> StartAttempt(const core::ContainerSpec& spec,
+                                                const runtime::SandboxInfo& sandbox,
+                                                uint32_t attempt);
+  runtime::SandboxConfig SandboxConfigFor() const;
+  void Event(const std::string& type, const std::string& object, const std::string& reason,
+             const std::string& message);
+  void Requeue(milliseconds after) {
+    if (after.count() > 0 && (requeue_.count() == 0 || after < requeue_)) requeue_ = after;
+  }
+  int64_t Now() const { return ToUnixMillis(c_.clock_.Now()); }
+
+  Controller& c_;
+  ContainerGroup g_;
+  milliseconds requeue_{0};
+};
+
+void Controller::Pass::Event(const std::string& type, const std::string& object,
+                             const std::string& reason, const std::string& message) {
+  core::Event e;
+  e.type = type;
+  e.name = object;
+  e.reason = reason;
+  e.message = message;
+  e.first_timestamp = e.last_timestamp = Now();
+  Status st = c_.store_.RecordEvent(g_.id, e);
+  if (!st.ok()) spdlog::warn("group {}: recording event failed: {}", g_.id, st.ToString());
+}
+
+runtime::SandboxConfig Controller::Pass::SandboxConfigFor() const {
+  runtime::SandboxConfig sb;
+  sb.name = g_.spec.name;
+  sb.uid = g_.id;
+  sb.attempt = static_cast<uint32_t>(g_.status.observed_generation);
+  sb.hostname = g_.spec.name;
+  sb.labels[runtime::kGroupIdLabel] = g_.id;
+  sb.labels[runtime::kGenerationLabel] = std::to_string(g_.status.observed_generation);
+  sb.log_directory = c_.options_.log_root + "/" + g_.id + "/" +
+                     std::to_string(g_.status.observed_generation);
+  sb.cgroup_parent = c_.options_.cgroup_root + "/" + g_.id;
+  return sb;
+}
+
+Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandboxes,
+                                  const char* why) {
+  for (const auto& sb : sandboxes) {
+    ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sb.id));
+    for (const auto& ci : containers) {
+      if (ci.state != runtime::ContainerState::kRunning) continue;
+      Event("Normal", g_.id + "." + LabelOr(ci.labels, runtime::kContainerNameLabel), "Killing",
+            std::string("Stopping container ") + ci.name + ": " + why);
+      RETURN_IF_ERROR(c_.runtime_.StopContainer(ci.id, c_.options_.stop_grace.count()));
+    }
+  }
+  return c_.RemoveRuntimeObjects(sandboxes);
+}
+
+Status Controller::Pass::EnsureImages() {
+  for (const auto& spec : g_.spec.containers) {
+    std::string object = g_.id + "." + spec.name;
+    bool pull = spec.pull_policy == core::PullPolicy::Always;
+    if (!pull) {
+      ASSIGN_OR_RETURN(bool present, c_.runtime_.ImageExists(spec.image));
+      if (present) continue;
+      if (spec.pull_policy == core::PullPolicy::Never) {
+        core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+        cs->current = {"Waiting", "", "ErrImageNeverPull",
+                       "Container image " + Quoted(spec.image) +
+                           " is not present with pull policy of Never"};
+        Event("Warning", object, "ErrImageNeverPull", cs->current.message);
+        return Status(StatusClass::kFailedPrecondition, "ErrImageNeverPull", cs->current.message);
+      }
+    }
+    Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
+    auto started = std::chrono::steady_clock::now();
+    Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec, spec.image));
+    if (!st.ok()) {
+      int failures;
+      {
+        std::lock_guard lock(c_.pull_mu_);
+        failures = ++c_.pull_failures_[g_.id];
+      }
+      core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+      std::string msg = "Failed to pull image " + Quoted(spec.image) + ": " + st.message();
+      Event("Warning", object, "Failed", msg);
+      Event("Warning", object, "Failed", "Error: ErrImagePull");
+      milliseconds delay =
+          core::RestartBackoff(failures - 1, c_.options_.backoff_base, c_.options_.backoff_max);
+      if (failures > 1) {
+        Event("Normal", object, "BackOff", "Back-off pulling image " + Quoted(spec.image));
+      }
+      cs->current = {"Waiting", "", failures > 1 ? "ImagePullBackOff" : "ErrImagePull", msg};
+      Requeue(delay);
+      return Status(StatusClass::kUnavailable, "ErrImagePull", msg);
+    }
+    auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    Event("Normal", object, "Pulled",
+          "Successfully pulled image " + Quoted(spec.image) + " in " +
+              std::to_string(static_cast<int>(took.count() * 1000)) + "ms");
+  }
+  std::lock_guard lock(c_.pull_mu_);
+  c_.pull_failures_.erase(g_.id);
+  return Status::Ok();
+}
+
+StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
+    std::vector<runtime::SandboxInfo>& sandboxes) {
+  std::string generation = std::to_string(g_.status.observed_generation);
+  std::vector<runtime::SandboxInfo> stale;
+  std::optional<runtime::SandboxInfo> current;
+  for (auto& sb : sandboxes) {
+    bool mine = LabelOr(sb.labels, runtime::kGenerationLabel) == generation &&
+                sb.state == runtime::SandboxState::kReady && !current;
+    if (mine) {
+      current = sb;
+    } else {
+      stale.push_back(sb);
+    }
+  }
+  RETURN_IF_ERROR(c_.RemoveRuntimeObjects(stale));
+  if (current) return *current;
+  if (!g_.status.intranet_ip.empty() && !core::IsTerminal(g_.status.phase)) {
+    Event("Normal", g_.id, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+  }
+  RETURN_IF_ERROR(EnsureImages());
+  runtime::SandboxConfig config = SandboxConfigFor();
+  std::filesystem::create_directories(config.log_directory);
+  ASSIGN_OR_RETURN(std::string id, c_.runtime_.RunSandbox(config));
+  ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(id));
+  g_.status.intranet_ip = info.ip;
+  // A new sandbox starts its containers from scratch.
+  for (auto& cs : g_.status.containers) cs = core::ContainerStatus{cs.name};
+  return info;
+}
+
+StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
+    const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox, uint32_t attempt) {
+  runtime::ContainerConfig cc;
+  cc.name = spec.name;
+  cc.attempt = attempt;
+  cc.image = spec.image;
+  cc.command = spec.command;
+  cc.args = spec.args;
+  for (const auto& e : spec.env) {
+    cc.env.emplace_back(e.key, e.field_path == "status.podIP" ? sandbox.ip : e.value);
+  }
+  cc.working_dir = spec.working_dir;
+  double cpu = spec.cpu > 0 ? spec.cpu : g_.spec.cpu;
+  double memory = spec.memory_gib > 0 ? spec.memory_gib : g_.spec.memory_gib;
+  if (cpu > 0) {
+    cc.cpu_period = kCpuPeriodUs;
+    cc.cpu_quota = static_cast<int64_t>(std::llround(cpu * kCpuPeriodUs));
+    cc.cpu_shares = std::max<int64_t>(2, static_cast<int64_t>(std::llround(cpu * 1024)));
+  }
+  if (memory > 0) cc.memory_limit_bytes = static_cast<int64_t>(std::llround(memory * (1LL << 30)));
+  cc.labels[runtime::kGroupIdLabel] = g_.id;
+  cc.labels[runtime::kContainerNameLabel] = spec.name;
+  cc.log_path = spec.name + "/" + std::to_string(attempt) + ".log";
+  std::string object = g_.id + "." + spec.name;
+  runtime::SandboxConfig sb = SandboxConfigFor();
+  StatusOr<std::string> id = c_.runtime_.CreateContainer(sandbox.id, cc, sb);
+  if (!id.ok()) {
+    Event("Warning", object, "Failed", "Error: " + id.status().message());
+    return id.status();
+  }
+  Event("Normal", object, "Created", "Created container " + spec.name);
+  Status st = c_.runtime_.StartContainer(*id);
+  if (!st.ok()) {
+    Event("Warning", object, "Failed", "Error: " + st.message());
+  } else {
+    Event("Normal", object, "Started", "Started container " + spec.name);
+  }
+  return c_.runtime_.InspectContainer(*id);
+}
+
+Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
+                                       const runtime::SandboxInfo& sandbox,
+                                       const std::vector<runtime::ContainerInfo>& all,
+                                       core::ContainerView* view) {
+  std::vector<runtime::ContainerInfo> attempts;
+  for (const auto& ci : all) {
+    if (LabelOr(ci.labels, runtime::kContainerNameLabel) == spec.name) attempts.push_back(ci);
+  }
+  std::sort(attempts.begin(), attempts.end(),
+            [](const auto& a, const auto& b) { return a.attempt < b.attempt; });
+  core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+  if (attempts.empty()) {
+    ASSIGN_OR_RETURN(runtime::ContainerInfo info, StartAttempt(spec, sandbox, 0));
+    attempts.push_back(info);
+  }
+  runtime::ContainerInfo latest = attempts.back();
+  if (latest.state == runtime::ContainerState::kCreated) {
+    // Created but never started (e.g. OpenECI died in between): start it now.
+    Status st = c_.runtime_.StartContainer(latest.id);
+    if (st.ok()) {
+      Event("Normal", g_.id + "." + spec.name, "Started", "Started container " + spec.name);
+      ASSIGN_OR_RETURN(latest, c_.runtime_.InspectContainer(latest.id));
+    }
+  }
+  bool waiting_for_restart = false;
+  milliseconds delay{0};
+  if (latest.state == runtime::ContainerState::kExited &&
+      core::ShouldRestart(g_.spec.restart_policy, latest.exit_code)) {
+    delay =
+        core::RestartBackoff(static_cast<int>(latest.attempt), c_.options_.backoff_base,
+                             c_.options_.backoff_max);
+    int64_t due = NsToMillis(latest.finished_at_ns) + delay.count();
+    if (Now() >= due) {
+      for (const auto& old : attempts) {
+        if (old.attempt < latest.attempt) {
+          RETURN_IF_ERROR(c_.runtime_.RemoveContainer(old.id));
+        }
+      }
+      ASSIGN_OR_RETURN(runtime::ContainerInfo next,
+                       StartAttempt(spec, sandbox, latest.attempt + 1));
+      cs->previous = StateOf(latest);
+      latest = next;
+    } else {
+      waiting_for_restart = true;
+      if (cs->current.reason != "CrashLoopBackOff") {
+        Event("Warning", g_.id + "." + spec.name, "BackOff",
+              "Back-off restarting failed container " + spec.name);
+      }
+      Requeue(milliseconds(due - Now()));
+    }
+  }
+  if (waiting_for_restart) {
+    cs->previous = StateOf(latest);
+    cs->current = {"Waiting", "", "CrashLoopBackOff",
+                   "Back-off " + std::to_string(delay.count()) + "ms restarting failed container=" +
+                       spec.name + " pod=" + g_.id};
+  } else {
+    cs->current = StateOf(latest);
+    for (const auto& a : attempts) {
+      if (a.attempt + 1 == latest.attempt) cs->previous = StateOf(a);
+    }
+  }
+  cs->restart_count = static_cast<int>(latest.attempt);
+  cs->ready = latest.state == runtime::ContainerState::kRunning;
+  view->started_once = latest.started_at_ns != 0 || latest.attempt > 0;
+  view->running = latest.state == runtime::ContainerState::kRunning;
+  view->terminated = latest.state == runtime::ContainerState::kExited;
+  view->exit_code = latest.exit_code;
+  return Status::Ok();
+}
+
+StatusOr<milliseconds> Controller::Pass::Run() {
+  const core::GroupStatus before = g_.status;
+  const int64_t revision = g_.revision;
+  ASSIGN_OR_RETURN(std::vector<runtime::SandboxInfo> sandboxes, c_.SandboxesOf(g_.id));
+
+  if (g_.deleting) {
+    RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
+    std::error_code ec;
+    std::filesystem::remove_all(c_.options_.log_root + "/" + g_.id, ec);
+    RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
+    std::lock_guard lock(c_.pull_mu_);
+    c_.pull_failures_.erase(g_.id);
+    return milliseconds(0);
+  }
+  if (core::IsTerminal(g_.status.phase)) {
+    // Finished groups keep their record but release the sandbox (IP, processes).
+    for (const auto& sb : sandboxes) {
+      if (sb.state == runtime::SandboxState::kReady) RETURN_IF_ERROR(c_.runtime_.StopSandbox(sb.id));
+    }
+    return milliseconds(0);
+  }
+  if (g_.restart_generation > g_.status.observed_generation) {
+    RETURN_IF_ERROR(Teardown(sandboxes, "container group restarting"));
+    sandboxes.clear();
+    g_.status.observed_generation = g_.restart_generation;
+    g_.status.intranet_ip.clear();
+    g_.status.phase = GroupPhase::Restarting;
+    Event("Normal", g_.id, "Restarting", "Restarting container group " + g_.id);
+  }
+
+  GroupPhase phase = g_.status.phase;
+  StatusOr<runtime::SandboxInfo> sandbox = EnsureSandbox(sandboxes);
+  if (sandbox.ok()) {
+    ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sandbox->id));
+    std::vector<core::ContainerView> views;
+    for (const auto& spec : g_.spec.containers) {
+      core::ContainerView view;
+      RETURN_IF_ERROR(SyncContainer(spec, *sandbox, containers, &view));
+      views.push_back(view);
+    }
+    phase = core::DerivePhase(g_.spec.restart_policy, views);
+    if (phase == GroupPhase::Pending && g_.status.phase == GroupPhase::Restarting) {
+      phase = GroupPhase::Restarting;
+    }
+  } else if (sandbox.status().api_code() != "ErrImagePull" &&
+             sandbox.status().api_code() != "ErrImageNeverPull") {
+    return sandbox.status();
+  } else if (g_.status.phase == GroupPhase::Running) {
+    phase = GroupPhase::Pending;
+  }
+
+  RETURN_IF_ERROR(core::CheckTransition(g_.status.phase, phase));
+  if (phase != g_.status.phase) {
+    if (phase == GroupPhase::Succeeded) g_.status.succeeded_time = Now();
+    if (phase == GroupPhase::Failed) g_.status.failed_time = Now();
+    g_.status.phase = phase;
+  }
+  if (core::IsTerminal(phase) && sandbox.ok()) {
+    RETURN_IF_ERROR(c_.runtime_.StopSandbox(sandbox->id));
+  }
+  if (!(g_.status == before)) {
+    StatusOr<int64_t> rev = c_.store_.UpdateGroup(g_, revision);
+    if (!rev.ok()) return rev.status();
+  }
+  return requeue_;
+}
+
+Controller::Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+                       ControllerOptions options)
+    : store_(store), runtime_(runtime), clock_(clock), options_(std::move(options)) {}
+
+Controller::~Controller() { Stop(); }
+
+Status Controller::Start() {
+  watch_ = store_.Watch([this](const store::WatchEvent& e) {
+    if (e.type == store::WatchEvent::Type::kPut) queue_.Add(e.group_id);
+  });
+  ASSIGN_OR_RETURN(auto groups, store_.ListAllGroups());
+  for (const auto& g : groups) queue_.Add(g.id);
+  ASSIGN_OR_RETURN(auto sandboxes, runtime_.ListSandboxes());
+  for (const auto& sb : sandboxes) {
+    std::string id = LabelOr(sb.labels, runtime::kGroupIdLabel);
+    if (!id.empty()) queue_.Add(id);
+  }
+  spdlog::info("controller: {} groups stored, {} sandboxes found; reconciling", groups.size(),
+               sandboxes.size());
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+  threads_.emplace_back([this] { PollLoop(); });
+  return Status::Ok();
+}
+
+void Controller::Stop() {
+  if (stopping_.exchange(true)) return;
+  watch_.reset();
+  queue_.ShutDown();
+  poll_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+StatusOr<std::vector<runtime::SandboxInfo>> Controller::SandboxesOf(const std::string& group_id) {
+  ASSIGN_OR_RETURN(auto all, runtime_.ListSandboxes());
+  std::vector<runtime::SandboxInfo> mine;
+  for (auto& sb : all) {
+    if (LabelOr(sb.labels, runtime::kGroupIdLabel) == group_id) mine.push_back(std::move(sb));
+  }
+  return mine;
+}
+
+Status Controller::RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes) {
+  for (const auto& sb : sandboxes) {
+    RETURN_IF_ERROR(runtime_.StopSandbox(sb.id));
+    RETURN_IF_ERROR(runtime_.RemoveSandbox(sb.id));
+  }
+  return Status::Ok();
+}
+
+StatusOr<milliseconds> Controller::Reconcile(const std::string& group_id) {
+  StatusOr<ContainerGroup> group = store_.GetGroup(group_id);
+  if (!group.ok()) {
+    if (group.status().cls() != StatusClass::kNotFound) return group.status();
+    // Nobody owns what the runtime still holds for this ID: remove it.
+    ASSIGN_OR_RETURN(auto orphans, SandboxesOf(group_id));
+    if (!orphans.empty()) spdlog::info("removing {} orphaned sandbox(es) of {}", orphans.size(), group_id);
+    RETURN_IF_ERROR(RemoveRuntimeObjects(orphans));
+    return milliseconds(0);
+  }
+  Pass pass(*this, std::move(group).value());
+  return pass.Run();
+}
+
+void Controller::WorkerLoop() {
+  while (auto key = queue_.Get()) {
+    StatusOr<milliseconds> next = Reconcile(*key);
+    queue_.Done(*key);
+    if (!next.ok()) {
+      if (next.status().cls() != StatusClass::kAborted) {
+        spdlog::warn("reconcile {}: {}", *key, next.status().ToString());
+      }
+      queue_.AddAfter(*key, next.status().cls() == StatusClass::kAborted ? milliseconds(10)
+                                                                          : milliseconds(1000));
+    } else if (next->count() > 0) {
+      queue_.AddAfter(*key, *next);
+    }
+  }
+}
+
+void Controller::PollOnce() {
+  auto sandboxes = runtime_.ListSandboxes();
+  auto containers = runtime_.ListContainers("");
+  if (!sandboxes.ok() || !containers.ok()) return;
+  std::map<std::string, std::string> digest;
+  std::map<std::string, std::string> group_of_sandbox;
+  for (const auto& sb : *sandboxes) {
+    std::string id = LabelOr(sb.labels, runtime::kGroupIdLabel);
+    if (id.empty()) continue;
+    group_of_sandbox[sb.id] = id;
+    digest[id] += sb.id + (sb.state == runtime::SandboxState::kReady ? "R;" : "N;");
+  }
+  for (const auto& ci : *containers) {
+    std::string id = LabelOr(ci.labels, runtime::kGroupIdLabel);
+    if (id.empty()) continue;
+    digest[id] += ci.id + ":" + std::to_string(static_cast<int>(ci.state)) + ";";
+  }
+  for (const auto& [id, d] : digest) {
+    auto it = last_digest_.find(id);
+    if (it == last_digest_.end() || it->second != d) queue_.Add(id);
+  }
+  for (const auto& [id, d] : last_digest_) {
+    if (!digest.count(id)) queue_.Add(id);  // its sandbox vanished
+  }
+  last_digest_ = std::move(digest);
+}
+
+void Controller::PollLoop() {
+  auto next_resync = std::chrono::steady_clock::now() + options_.resync_interval;
+  while (!stopping_) {
+    PollOnce();
+    if (std::chrono::steady_clock::now() >= next_resync) {
+      if (auto groups = store_.ListAllGroups(); groups.ok()) {
+        for (const auto& g : *groups) queue_.Add(g.id);
+      }
+      next_resync = std::chrono::steady_clock::now() + options_.resync_interval;
+    }
+    std::unique_lock lock(poll_mu_);
+    poll_cv_.wait_for(lock, options_.poll_interval, [this] { return stopping_.load(); });
+  }
+}
+
+}  // namespace openeci::controller

@@ -1,0 +1,90 @@
+// Controller: makes the runtime follow the store, level-triggered, Kubernetes-style. For each
+// container group it compares the desired state (spec, restart generation, deletion in the
+// store) with what the runtime reports (sandboxes and containers labelled with the group ID)
+// and takes the next steps: pull images, run the sandbox, create and start containers,
+// restart them per RestartPolicy with back-off, release finished groups, tear down deleted
+// ones. It records what it did as events and writes the observed status back with
+// compare-and-swap. Nothing it needs is kept only in memory: after a crash it rebuilds
+// everything from the store and the runtime, re-adopts running sandboxes and removes the ones
+// no group owns. This is the part that later runs unchanged as a per-machine node agent.
+//
+// Wake-ups: store watch events, a poller that diffs the runtime's sandboxes and containers
+// every `poll_interval`, delayed re-queues for back-off, and a periodic full resync.
+// Thread-safe: Start/Stop from one thread; workers run concurrently on different groups (the
+// work queue never hands one group to two workers).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "controller/work_queue.h"
+#include "core/model.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace openeci::controller {
+
+struct ControllerOptions {
+  int workers = 8;
+  std::chrono::milliseconds poll_interval{500};
+  std::chrono::milliseconds resync_interval{30000};
+  std::chrono::milliseconds backoff_base{10000};
+  std::chrono::milliseconds backoff_max{300000};
+  std::chrono::seconds stop_grace{30};  // SIGTERM .. SIGKILL on delete and restart
+  std::string log_root;                 // container logs: <log_root>/<group>/<generation>/...
+  std::string cgroup_root = "/openeci";  // pod cgroup parent: <cgroup_root>/<group>
+};
+
+class Controller {
+ public:
+  Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+             ControllerOptions options);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Queues every stored group and every group the runtime knows, then starts the watch, the
+  // poller and the workers.
+  Status Start();
+  void Stop();
+
+  // Reconciles one group synchronously (exposed for tests). Returns how long to wait before
+  // the group must be looked at again (0: only when something changes).
+  StatusOr<std::chrono::milliseconds> Reconcile(const std::string& group_id);
+
+  size_t QueueLength() { return queue_.Length(); }
+
+ private:
+  struct Observed;
+  class Pass;
+
+  void WorkerLoop();
+  void PollLoop();
+  void PollOnce();
+  Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
+  StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id);
+
+  store::Store& store_;
+  runtime::Runtime& runtime_;
+  const Clock& clock_;
+  const ControllerOptions options_;
+  WorkQueue queue_;
+  std::unique_ptr<store::WatchHandle> watch_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  std::map<std::string, std::string> last_digest_;  // poller thread only
+  std::mutex pull_mu_;
+  std::map<std::string, int> pull_failures_;  // group -> consecutive failed pulls
+};
+
+}  // namespace openeci::controller

@@ -1,0 +1,117 @@
+#include "core/container_group_service.h"
+
+#include "common/ids.h"
+#include "core/lifecycle.h"
+#include "core/validation.h"
+
+namespace openeci::core {
+namespace {
+
+Status GroupNotFound(const std::string& group_id) {
+  return NotFoundError("InvalidParameter.NotFound",
+                       "The specified ContainerGroupId \"" + group_id + "\" is not found.");
+}
+
+// Applies `mutate` to the stored group under compare-and-swap, retrying lost races.
+template <typename Mutate>
+Status UpdateWithRetry(store::Store& store, ContainerGroup group, Mutate mutate) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    Status st = mutate(group);
+    if (!st.ok()) return st;
+    StatusOr<int64_t> rev = store.UpdateGroup(group, group.revision);
+    if (rev.ok()) return Status::Ok();
+    if (rev.status().cls() != StatusClass::kAborted) return rev.status();
+    StatusOr<ContainerGroup> fresh = store.GetGroup(group.id);
+    if (!fresh.ok()) return fresh.status();
+    group = std::move(fresh).value();
+  }
+  return AbortedError("The container group is being changed concurrently; try again.");
+}
+
+}  // namespace
+
+Status ContainerGroupService::Check(ContainerGroupSpec& spec) const {
+  RETURN_IF_ERROR(ValidatePlacement(spec, topology_));
+  FillDefaults(spec, topology_);
+  return ValidateSpec(spec);
+}
+
+StatusOr<std::string> ContainerGroupService::Create(const std::string& account_id,
+                                                    ContainerGroupSpec spec,
+                                                    const std::string& client_token,
+                                                    const std::string& fingerprint) {
+  RETURN_IF_ERROR(ValidateClientToken(client_token));
+  RETURN_IF_ERROR(Check(spec));
+  ContainerGroup group;
+  group.id = NewResourceId("eci");
+  group.account_id = account_id;
+  group.creation_time = ToUnixMillis(clock_.Now());
+  group.spec = std::move(spec);
+  group.status.phase = GroupPhase::Pending;
+  for (const ContainerSpec& c : group.spec.containers) {
+    ContainerStatus cs;
+    cs.name = c.name;
+    cs.current.state = "Waiting";
+    cs.current.reason = "ContainerCreating";
+    group.status.containers.push_back(cs);
+  }
+  std::optional<store::ClientTokenRecord> token;
+  if (!client_token.empty()) {
+    token = store::ClientTokenRecord{account_id, client_token, fingerprint, group.id};
+  }
+  std::string existing_id;
+  StatusOr<int64_t> rev = store_.CreateGroup(group, token, &existing_id);
+  if (!rev.ok()) return rev.status();
+  return existing_id.empty() ? group.id : existing_id;
+}
+
+StatusOr<DescribePage> ContainerGroupService::Describe(const store::GroupQuery& query) {
+  ASSIGN_OR_RETURN(store::GroupPage page, store_.ListGroups(query));
+  DescribePage out;
+  out.total_count = page.total_count;
+  out.next_token = page.next_token;
+  for (ContainerGroup& g : page.groups) {
+    ASSIGN_OR_RETURN(std::vector<Event> events, store_.ListEvents(g.id));
+    out.groups.push_back({std::move(g), std::move(events)});
+  }
+  return out;
+}
+
+StatusOr<ContainerGroup> ContainerGroupService::GetVisible(const std::string& account_id,
+                                                           const std::string& group_id) {
+  StatusOr<ContainerGroup> group = store_.GetGroup(group_id);
+  if (!group.ok()) {
+    if (group.status().cls() == StatusClass::kNotFound) return GroupNotFound(group_id);
+    return group.status();
+  }
+  if (group->account_id != account_id || group->deleting) return GroupNotFound(group_id);
+  return group;
+}
+
+Status ContainerGroupService::Delete(const std::string& account_id,
+                                     const std::string& group_id) {
+  ASSIGN_OR_RETURN(ContainerGroup group, GetVisible(account_id, group_id));
+  return UpdateWithRetry(store_, std::move(group), [](ContainerGroup& g) {
+    g.deleting = true;
+    return Status::Ok();
+  });
+}
+
+Status ContainerGroupService::Restart(const std::string& account_id,
+                                      const std::string& group_id) {
+  ASSIGN_OR_RETURN(ContainerGroup group, GetVisible(account_id, group_id));
+  return UpdateWithRetry(store_, std::move(group), [&](ContainerGroup& g) {
+    if (g.deleting) return GroupNotFound(group_id);
+    GroupPhase phase = g.status.phase;
+    if (phase != GroupPhase::Pending && phase != GroupPhase::Running) {
+      return IncorrectStatus("The container group \"" + group_id + "\" is " + PhaseName(phase) +
+                             "; only Pending or Running groups can be restarted.");
+    }
+    RETURN_IF_ERROR(CheckTransition(phase, GroupPhase::Restarting));
+    g.restart_generation += 1;
+    g.status.phase = GroupPhase::Restarting;
+    return Status::Ok();
+  });
+}
+
+}  // namespace openeci::core

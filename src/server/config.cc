@@ -1,0 +1,106 @@
+#include "server/config.h"
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace openeci::server {
+namespace {
+
+namespace json = boost::json;
+
+Status Bad(const std::string& what) { return InvalidParameter("configuration: " + what); }
+
+StatusOr<int64_t> ToInt(const std::string& name, const std::string& v) {
+  try {
+    size_t used = 0;
+    int64_t n = std::stoll(v, &used);
+    if (used != v.size() || n < 0) return Bad(name + " must be a non-negative integer");
+    return n;
+  } catch (...) {
+    return Bad(name + " must be a non-negative integer, got \"" + v + "\"");
+  }
+}
+
+// Applies one setting by its name (config-file key, or env name without OPENECI_, lower-case).
+Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
+  auto set_int = [&](int64_t& field) -> Status {
+    ASSIGN_OR_RETURN(field, ToInt(key, v));
+    return Status::Ok();
+  };
+  if (key == "listen") c.listen = v;
+  else if (key == "state_dir") c.state_dir = v;
+  else if (key == "access_key_id") c.access_key_id = v;
+  else if (key == "access_key_secret") c.access_key_secret = v;
+  else if (key == "region") c.topology.region_id = v;
+  else if (key == "zone") {
+    c.topology.zones = {v};
+    for (auto& vsw : c.topology.vswitches) vsw.zone_id = v;
+  } else if (key == "vswitch") c.topology.vswitches.front().id = v;
+  else if (key == "subnet") c.topology.vswitches.front().cidr = v;
+  else if (key == "security_group") c.topology.security_groups = {v};
+  else if (key == "bridge") c.bridge = v;
+  else if (key == "sandbox_image") c.sandbox_image = v;
+  else if (key == "sandbox_image_archive") c.sandbox_image_archive = v;
+  else if (key == "containerd_bin") c.containerd_bin = v;
+  else if (key == "containerd_socket") c.containerd_socket = v;
+  else if (key == "log_level") c.log_level = v;
+  else if (key == "keep_pods_on_exit") c.keep_pods_on_exit = (v == "1" || v == "true");
+  else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
+  else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
+  else if (key == "poll_interval_ms") return set_int(c.poll_interval_ms);
+  else if (key == "stop_grace_seconds") return set_int(c.stop_grace_seconds);
+  else if (key == "http_threads") {
+    int64_t n = 0;
+    ASSIGN_OR_RETURN(n, ToInt(key, v));
+    c.http_threads = static_cast<int>(std::max<int64_t>(1, n));
+  } else if (key == "controller_workers") {
+    int64_t n = 0;
+    ASSIGN_OR_RETURN(n, ToInt(key, v));
+    c.controller_workers = static_cast<int>(std::max<int64_t>(1, n));
+  } else {
+    return Bad("unknown setting \"" + key + "\"");
+  }
+  return Status::Ok();
+}
+
+const char* const kKeys[] = {
+    "listen", "state_dir", "access_key_id", "access_key_secret", "region", "zone", "vswitch",
+    "subnet", "security_group", "bridge", "sandbox_image", "sandbox_image_archive",
+    "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
+    "backoff_max_ms", "poll_interval_ms", "stop_grace_seconds", "http_threads",
+    "controller_workers"};
+
+}  // namespace
+
+StatusOr<ServerConfig> LoadConfig(const std::string& config_file) {
+  ServerConfig c;
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) return Bad("cannot read " + config_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    json::value doc = json::parse(text.str(), ec);
+    if (ec || !doc.is_object()) return Bad(config_file + " is not a JSON object");
+    for (const auto& [k, v] : doc.get_object()) {
+      std::string value = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+      RETURN_IF_ERROR(Apply(c, std::string(k), value));
+    }
+  }
+  for (const char* key : kKeys) {
+    std::string env = "OPENECI_";
+    for (const char* p = key; *p; ++p) env += static_cast<char>(std::toupper(*p));
+    if (const char* v = std::getenv(env.c_str()); v != nullptr && *v != '\0') {
+      RETURN_IF_ERROR(Apply(c, key, v));
+    }
+  }
+  if (c.access_key_id.empty() != c.access_key_secret.empty()) {
+    return Bad("set both OPENECI_ACCESS_KEY_ID and OPENECI_ACCESS_KEY_SECRET, or neither");
+  }
+  c.topology.endpoint = c.listen;
+  return c;
+}
+
+}  // namespace openeci::server

@@ -1,0 +1,37 @@
+// ServerConfig: everything `openeci serve` is told, from an optional JSON config file and then
+// OPENECI_* environment variables (which win). Read once at start-up; immutable afterwards.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/status.h"
+#include "core/topology.h"
+
+namespace openeci::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:18080";
+  std::string state_dir = "/var/lib/openeci";
+  std::string access_key_id;      // seeds the first account's key when set
+  std::string access_key_secret;
+  int http_threads = 2;
+  core::Topology topology;
+  std::string bridge = "openeci0";
+  std::string sandbox_image = "localhost/openeci/pause:1.0";
+  std::string sandbox_image_archive;  // imported into containerd when the image is missing
+  std::string containerd_bin = "containerd";
+  std::string containerd_socket;  // non-empty: use an existing containerd
+  int64_t backoff_base_ms = 10000;
+  int64_t backoff_max_ms = 300000;
+  int64_t poll_interval_ms = 500;
+  int64_t stop_grace_seconds = 30;
+  int controller_workers = 8;
+  bool keep_pods_on_exit = false;  // on SIGTERM: stop the pods (default) or leave them running
+  std::string log_level = "info";
+};
+
+// Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.
+StatusOr<ServerConfig> LoadConfig(const std::string& config_file);
+
+}  // namespace openeci::server

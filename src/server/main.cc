@@ -1,0 +1,188 @@
+// openeci: the server. `openeci serve` wires the concrete parts together — SQLite store, own
+// containerd, CRI runtime, controller, HTTP API — and runs until SIGINT/SIGTERM. This file is
+// the only place that picks concrete types.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/api_service.h"
+#include "api/http_server.h"
+#include "api/signature.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "controller/controller.h"
+#include "core/container_group_service.h"
+#include "runtime/containerd/containerd_process.h"
+#include "runtime/cri/cri_runtime.h"
+#include "server/config.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace openeci::server {
+namespace {
+
+constexpr const char* kDefaultAccount = "openeci-default";
+
+// The first account's key: from the configuration, or generated once and kept 0600 in
+// <state>/credentials. Returns the key to print.
+StatusOr<core::AccessKey> SeedAccessKey(store::Store& store, const ServerConfig& config,
+                                        const Clock& clock) {
+  std::string path = config.state_dir + "/credentials";
+  core::AccessKey key;
+  key.account_id = kDefaultAccount;
+  key.creation_time = ToUnixMillis(clock.Now());
+  if (!config.access_key_id.empty()) {
+    key.id = config.access_key_id;
+    key.secret = config.access_key_secret;
+    RETURN_IF_ERROR(store.PutAccessKey(key));
+    return key;
+  }
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("AccessKeyId=", 0) == 0) key.id = line.substr(12);
+    if (line.rfind("AccessKeySecret=", 0) == 0) key.secret = line.substr(16);
+  }
+  if (key.id.empty() || key.secret.empty()) {
+    key.id = "LTAI" + RandomAlnum(20);
+    key.secret = RandomAlnum(30);
+    std::ofstream out(path, std::ios::trunc);
+    out << "AccessKeyId=" << key.id << "\nAccessKeySecret=" << key.secret << "\n";
+    out.close();
+    ::chmod(path.c_str(), 0600);
+  }
+  if (store.GetAccessKey(key.id).ok()) return key;
+  RETURN_IF_ERROR(store.PutAccessKey(key));
+  return key;
+}
+
+// Stops and removes every sandbox OpenECI created (a clean exit leaves no pod running; the
+// groups stay in the store and are rebuilt on the next start).
+void StopAllPods(runtime::Runtime& runtime) {
+  auto sandboxes = runtime.ListSandboxes();
+  if (!sandboxes.ok()) return;
+  for (const auto& sb : *sandboxes) {
+    if (!sb.labels.count(runtime::kGroupIdLabel)) continue;
+    Status st = runtime.StopSandbox(sb.id);
+    if (st.ok()) st = runtime.RemoveSandbox(sb.id);
+    if (!st.ok()) spdlog::warn("stopping sandbox {}: {}", sb.id, st.ToString());
+  }
+}
+
+int Serve(const std::string& config_file) {
+  StatusOr<ServerConfig> loaded = LoadConfig(config_file);
+  if (!loaded.ok()) {
+    std::cerr << loaded.status().message() << "\n";
+    return 2;
+  }
+  const ServerConfig config = std::move(loaded).value();
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.state_dir + "/logs", ec);
+  ::chmod(config.state_dir.c_str(), 0700);
+  SystemClock clock;
+
+  auto store = store::SqliteStore::Open(config.state_dir + "/openeci.db");
+  if (!store.ok()) {
+    spdlog::critical("store: {}", store.status().ToString());
+    return 1;
+  }
+  auto key = SeedAccessKey(**store, config, clock);
+  if (!key.ok()) {
+    spdlog::critical("access key: {}", key.status().ToString());
+    return 1;
+  }
+
+  runtime::ContainerdOptions cd;
+  cd.containerd_bin = config.containerd_bin;
+  cd.state_dir = config.state_dir + "/containerd";
+  cd.cni_conf_dir = config.state_dir + "/cni/net.d";
+  cd.cni_data_dir = config.state_dir + "/cni/ipam";
+  cd.bridge_name = config.bridge;
+  cd.subnet = config.topology.vswitches.front().cidr;
+  cd.sandbox_image = config.sandbox_image;
+  cd.sandbox_image_archive = config.sandbox_image_archive;
+  cd.external_socket = config.containerd_socket;
+  auto containerd = runtime::ContainerdProcess::Start(cd);
+  if (!containerd.ok()) {
+    spdlog::critical("containerd: {}", containerd.status().ToString());
+    return 1;
+  }
+  auto cri = runtime::CriRuntime::Connect((*containerd)->socket_path());
+  if (!cri.ok()) {
+    spdlog::critical("CRI: {}", cri.status().ToString());
+    return 1;
+  }
+  if (Status ready = (*cri)->CheckReady(); !ready.ok()) {
+    spdlog::critical("CRI not ready: {}", ready.ToString());
+    return 1;
+  }
+
+  controller::ControllerOptions co;
+  co.workers = config.controller_workers;
+  co.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
+  co.backoff_base = std::chrono::milliseconds(config.backoff_base_ms);
+  co.backoff_max = std::chrono::milliseconds(config.backoff_max_ms);
+  co.stop_grace = std::chrono::seconds(config.stop_grace_seconds);
+  co.log_root = config.state_dir + "/logs";
+  controller::Controller controller(**store, **cri, clock, co);
+  if (Status st = controller.Start(); !st.ok()) {
+    spdlog::critical("controller: {}", st.ToString());
+    return 1;
+  }
+
+  core::ContainerGroupService groups(**store, clock, config.topology);
+  api::Authenticator authenticator(
+      [&store](const std::string& id) { return (*store)->GetAccessKey(id); }, clock);
+  api::ApiService api(api::ApiEnv{groups, config.topology}, authenticator, "eci.aliyuncs.com");
+  api::HttpServer http([&api](const api::HttpRequest& r) { return api.Handle(r); },
+                       [&api](int status, const std::string& reason) {
+                         return api.HandleUnparsable(status, reason);
+                       });
+  if (Status st = http.Start(config.listen, config.http_threads); !st.ok()) {
+    spdlog::critical("{}", st.ToString());
+    return 1;
+  }
+  std::printf("AccessKeyId: %s\nAccessKeySecret: %s\n", key->id.c_str(), key->secret.c_str());
+  std::printf("OpenECI listening on http://%s\n", config.listen.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  http.Stop();
+  controller.Stop();
+  if (!config.keep_pods_on_exit) StopAllPods(**cri);
+  Status st = (*containerd)->Stop();
+  if (!st.ok()) spdlog::warn("containerd stop: {}", st.ToString());
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace openeci::server
+
+int main(int argc, char** argv) {
+  CLI::App app{"OpenECI: a self-hosted Elastic Container Instance service"};
+  app.require_subcommand(1);
+  std::string config_file;
+  auto* serve = app.add_subcommand("serve", "Run the API server, its containerd and controller");
+  serve->add_option("-c,--config", config_file, "JSON config file (OPENECI_* env vars win)");
+  CLI11_PARSE(app, argc, argv);
+  if (const char* env = std::getenv("OPENECI_CONFIG"); config_file.empty() && env) config_file = env;
+  return openeci::server::Serve(config_file);
+}
