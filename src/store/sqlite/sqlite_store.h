@@ -1,0 +1,92 @@
+// SqliteStore: the Store on one SQLite database file.
+//
+// Thread-safe. One connection serves every caller, guarded by a mutex: SQLite serialises
+// writers anyway, and one connection keeps transactions, the revision counter and the cache
+// of prepared statements simple and obviously correct. Watch callbacks run on the writing
+// thread after the write has committed and the database mutex has been released; a second
+// mutex, taken before the first is released, keeps them in revision order.
+//
+// Schema versions are PRAGMA user_version; Open applies the missing migrations (kMigrations in
+// sqlite_store.cc, append-only) in one transaction, so reopening is a no-op.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/store.h"
+
+namespace openeci::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database at `path` and brings its schema up to date.
+  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override;
+
+  // Store
+  Status PutAccessKey(const core::AccessKey& key) override;
+  StatusOr<core::AccessKey> GetAccessKey(const std::string& key_id) override;
+  StatusOr<std::vector<core::AccessKey>> ListAccessKeys() override;
+  StatusOr<int64_t> CreateGroup(const core::ContainerGroup& group,
+                                const std::optional<ClientTokenRecord>& token,
+                                std::string* existing_id) override;
+  StatusOr<core::ContainerGroup> GetGroup(const std::string& id) override;
+  StatusOr<int64_t> UpdateGroup(const core::ContainerGroup& group,
+                                int64_t expected_revision) override;
+  Status DeleteGroup(const std::string& id, int64_t expected_revision) override;
+  StatusOr<GroupPage> ListGroups(const GroupQuery& query) override;
+  StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() override;
+  StatusOr<int64_t> CountGroups(const std::string& account_id) override;
+  Status RecordEvent(const std::string& group_id, const core::Event& event) override;
+  StatusOr<std::vector<core::Event>> ListEvents(const std::string& group_id) override;
+  std::unique_ptr<WatchHandle> Watch(std::function<void(const WatchEvent&)> fn) override;
+  int64_t CurrentRevision() override;
+
+ private:
+  class Stmt;  // a prepared statement in use; defined in sqlite_store.cc
+  // Watchers live apart from the store so that a WatchHandle may outlive it.
+  struct WatchHub {
+    std::mutex mu;  // guards `watchers` and serialises deliveries
+    uint64_t next_id = 0;
+    std::map<uint64_t, std::function<void(const WatchEvent&)>> watchers;
+  };
+  class WatchHandleImpl;
+
+  explicit SqliteStore(sqlite3* db);
+
+  Status Configure(const std::string& path);
+  Status Migrate();
+  Status Exec(const char* sql);
+  StatusOr<Stmt> Prepare(const std::string& sql, bool cache = true);
+
+  // The helpers below require mu_.
+  StatusOr<int64_t> BumpRevision();
+  // Inserts or replaces the group's row and tags, stamped with `revision`.
+  Status PutGroupRow(const core::ContainerGroup& group, int64_t revision);
+  StatusOr<int64_t> StoredRevision(const std::string& id);  // -1 when absent
+  StatusOr<core::ContainerGroup> ReadGroup(Stmt& stmt);
+
+  // Runs `body` under mu_ in one write transaction and commits it. When `body` reports a group
+  // change, delivers it to the watchers after the commit, outside mu_ but under hub_->mu, which
+  // is taken before mu_ is released so that deliveries keep revision order.
+  Status Write(const std::function<StatusOr<std::optional<WatchEvent>>()>& body);
+
+  std::mutex mu_;
+  sqlite3* const db_;                                // guarded by mu_
+  std::map<std::string, sqlite3_stmt*> statements_;  // guarded by mu_
+  std::atomic<int64_t> revision_{0};                 // mirrors meta.revision once committed
+  std::shared_ptr<WatchHub> hub_ = std::make_shared<WatchHub>();
+};
+
+}  // namespace openeci::store
