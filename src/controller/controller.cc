@@ -155,7 +155,11 @@ Status Controller::Pass::EnsureImages() {
     bool pull = spec.pull_policy == core::PullPolicy::Always;
     if (!pull) {
       ASSIGN_OR_RETURN(bool present, c_.runtime_.ImageExists(spec.image));
-      if (present) continue;
+      if (present) {
+        Event("Normal", object, "Pulled",
+              "Container image " + Quoted(spec.image) + " already present on machine");
+        continue;
+      }
       if (spec.pull_policy == core::PullPolicy::Never) {
         core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
         cs->current = {"Waiting", "", "ErrImageNeverPull",

@@ -40,7 +40,12 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   } else if (key == "vswitch") c.topology.vswitches.front().id = v;
   else if (key == "subnet") c.topology.vswitches.front().cidr = v;
   else if (key == "security_group") c.topology.security_groups = {v};
-  else if (key == "bridge") c.bridge = v;
+  else if (key == "bridge") {
+    bool ok = !v.empty() && v.size() <= 15;
+    for (char ch : v) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.');
+    if (!ok) return Bad("bridge must be 1 to 15 letters, digits, '-', '_' or '.'");
+    c.bridge = v;
+  }
   else if (key == "sandbox_image") c.sandbox_image = v;
   else if (key == "sandbox_image_archive") c.sandbox_image_archive = v;
   else if (key == "containerd_bin") c.containerd_bin = v;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -71,6 +72,16 @@ void StopAllPods(runtime::Runtime& runtime) {
     Status st = runtime.StopSandbox(sb.id);
     if (st.ok()) st = runtime.RemoveSandbox(sb.id);
     if (!st.ok()) spdlog::warn("stopping sandbox {}: {}", sb.id, st.ToString());
+  }
+}
+
+// What is left on the host once no pod runs: the pod bridge and the (empty) cgroup parents.
+void CleanupHost(const ServerConfig& config, const std::string& cgroup_root) {
+  std::string cmd = "ip link delete '" + config.bridge + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) spdlog::debug("bridge {} already gone", config.bridge);
+  std::error_code ec;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    ::rmdir((hierarchy.path().string() + cgroup_root).c_str());
   }
 }
 
@@ -169,6 +180,7 @@ int Serve(const std::string& config_file) {
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   Status st = (*containerd)->Stop();
   if (!st.ok()) spdlog::warn("containerd stop: {}", st.ToString());
+  if (!config.keep_pods_on_exit) CleanupHost(config, co.cgroup_root);
   spdlog::info("stopped");
   return 0;
 }
