@@ -1,0 +1,71 @@
+// CriRuntime: the Runtime interface over containerd's CRI gRPC API (runtime.v1), runc only.
+//
+// Every call has a deadline (10 s; PullImage 10 min; StopContainer its timeout + 10 s; sandbox
+// stop/remove 30 s because they tear down networking and every container). gRPC errors become
+// Status: UNAVAILABLE -> UnavailableError, NOT_FOUND -> kNotFound "InvalidParameter.NotFound",
+// anything else -> InternalError carrying containerd's message.
+//
+// Beyond CRI, RemoveSandbox and RemoveContainer clean what CRI leaves behind: the cgroup
+// directories under the sandbox's cgroup_parent (in every mounted hierarchy) and the CNI result
+// cache. The cgroup parent is remembered in memory and also stored on the sandbox as the label
+// kCgroupParentLabel, so it is recovered after an OpenECI restart; that label is not reported
+// back in SandboxInfo::labels.
+//
+// Thread-safe: gRPC stubs are, and the only other state is guarded by a mutex.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "runtime/runtime.h"
+
+namespace openeci::runtime {
+
+inline constexpr const char* kCgroupParentLabel = "openeci.cgroup-parent";
+
+class CriRuntime final : public Runtime {
+ public:
+  // A client of the containerd listening on `socket_path` (a path, or "unix://path"). Does not
+  // talk to containerd yet; call CheckReady() or any method.
+  static StatusOr<std::unique_ptr<CriRuntime>> Connect(const std::string& socket_path);
+  ~CriRuntime() override;
+
+  // Version and Status: ok when the CRI plugin answers and reports RuntimeReady and
+  // NetworkReady. When containerd answers without its CRI plugin (gRPC UNIMPLEMENTED) the
+  // message says so explicitly.
+  Status CheckReady();
+
+  // Runtime
+  StatusOr<std::string> Version() override;
+  StatusOr<bool> ImageExists(const std::string& image) override;
+  Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth) override;
+  StatusOr<std::string> RunSandbox(const SandboxConfig& config) override;
+  Status StopSandbox(const std::string& sandbox_id) override;
+  Status RemoveSandbox(const std::string& sandbox_id) override;
+  StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
+  StatusOr<std::vector<SandboxInfo>> ListSandboxes() override;
+  StatusOr<std::string> CreateContainer(const std::string& sandbox_id,
+                                        const ContainerConfig& config,
+                                        const SandboxConfig& sandbox) override;
+  Status StartContainer(const std::string& container_id) override;
+  Status StopContainer(const std::string& container_id, int64_t timeout_seconds) override;
+  Status RemoveContainer(const std::string& container_id) override;
+  StatusOr<ContainerInfo> InspectContainer(const std::string& container_id) override;
+  StatusOr<std::vector<ContainerInfo>> ListContainers(const std::string& sandbox_id) override;
+
+ private:
+  struct Stubs;  // generated gRPC stubs, kept out of this header
+  explicit CriRuntime(std::unique_ptr<Stubs> stubs);
+
+  // The sandbox's cgroup parent: remembered, or read back from its label; "" when unknown.
+  std::string CgroupParentOf(const std::string& sandbox_id);
+  StatusOr<std::string> SandboxOfContainer(const std::string& container_id);
+
+  std::unique_ptr<Stubs> stubs_;
+  std::mutex mu_;
+  std::map<std::string, std::string> cgroup_parents_;  // sandbox id -> cgroup parent; mu_
+};
+
+}  // namespace openeci::runtime
