@@ -78,7 +78,7 @@ class Store {
   virtual StatusOr<int64_t> CreateGroup(const core::ContainerGroup& group,
                                         const std::optional<ClientTokenRecord>& token,
                                         std::string* existing_id) = 0;
-  // NotFound (InvalidParameter.NotFound style code left to the caller) when absent.
+  // kNotFound with code InvalidParameter.NotFound when absent.
   virtual StatusOr<core::ContainerGroup> GetGroup(const std::string& id) = 0;
   // Replaces the group if its stored revision is still `expected_revision`; returns the new
   // revision, or kAborted if someone else wrote in between, or NotFound.
@@ -102,7 +102,8 @@ class Store {
 
   // --- Watch -------------------------------------------------------------------------------
   // Calls `fn` after each durable change of any group (from any thread; `fn` must be quick and
-  // must not call back into the store). Events are delivered in revision order.
+  // must not call back into the store, nor create or destroy a watch: the handle's destructor
+  // waits for a delivery in progress). Events are delivered in revision order.
   virtual std::unique_ptr<WatchHandle> Watch(std::function<void(const WatchEvent&)> fn) = 0;
   virtual int64_t CurrentRevision() = 0;
 };
