@@ -133,6 +133,9 @@ void FillSandboxConfig(const SandboxConfig& in, cri::PodSandboxConfig* out) {
   }
   cri::LinuxPodSandboxConfig* linux = out->mutable_linux();
   linux->set_cgroup_parent(in.cgroup_parent);
+  // Each container gets its own PID namespace, as in ECI and Kubernetes (CRI's default would
+  // be one namespace for the whole pod).
+  linux->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);
   linux->mutable_sysctls()->insert(in.sysctls.begin(), in.sysctls.end());
 }
 
@@ -467,6 +470,8 @@ StatusOr<std::string> CriRuntime::CreateContainer(const std::string& sandbox_id,
   c->set_tty(config.tty);
   c->set_stdin(config.stdin_open);
   c->set_stdin_once(config.stdin_once);
+  c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      cri::CONTAINER);
   cri::LinuxContainerResources* r = c->mutable_linux()->mutable_resources();
   r->set_cpu_period(config.cpu_period);
   r->set_cpu_quota(config.cpu_quota);

@@ -349,8 +349,9 @@ TEST_F(CriRuntimeTest, CpuAndMemoryLimitsLandInCgroups) {
   auto stopped = runtime_->InspectContainer(cid);
   ASSERT_TRUE(stopped.ok());
   EXPECT_EQ(stopped->state, ContainerState::kExited);
-  // Containers share the pod's PID namespace (pause is PID 1), so SIGTERM kills sleep.
-  EXPECT_EQ(stopped->exit_code, 143);
+  // Each container has its own PID namespace: sleep is PID 1 there and ignores SIGTERM, so
+  // StopContainer's SIGKILL after the timeout is what ends it.
+  EXPECT_EQ(stopped->exit_code, 137);
 
   EXPECT_TRUE(runtime_->RemoveContainer(cid).ok());
   EXPECT_TRUE(runtime_->RemoveContainer(cid).ok());  // idempotent
