@@ -216,7 +216,11 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
     }
   }
   RETURN_IF_ERROR(c_.RemoveRuntimeObjects(stale));
-  if (current) return *current;
+  if (current) {
+    // Usually a no-op; it matters when the pass that ran the sandbox lost its status write.
+    g_.status.intranet_ip = current->ip;
+    return *current;
+  }
   if (!g_.status.intranet_ip.empty() && !core::IsTerminal(g_.status.phase)) {
     Event("Normal", g_.id, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
   }
