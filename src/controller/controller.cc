@@ -169,21 +169,37 @@ Status Controller::Pass::EnsureImages() {
         return Status(StatusClass::kFailedPrecondition, "ErrImageNeverPull", cs->current.message);
       }
     }
+    // A pass during the back-off (e.g. woken by this controller's own status write) waits for
+    // what is left of it and leaves the status of the last failure as it is.
+    int64_t retry_at;
+    {
+      std::lock_guard lock(c_.pull_mu_);
+      auto it = c_.pull_failures_.find(g_.id);
+      retry_at = it == c_.pull_failures_.end() ? 0 : it->second.retry_at_ms;
+    }
+    if (Now() < retry_at) {
+      Requeue(milliseconds(retry_at - Now()));
+      return Status(StatusClass::kUnavailable, "ErrImagePull",
+                    "Back-off pulling image " + Quoted(spec.image));
+    }
     Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
     auto started = std::chrono::steady_clock::now();
     Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec, spec.image));
     if (!st.ok()) {
       int failures;
+      milliseconds delay;
       {
         std::lock_guard lock(c_.pull_mu_);
-        failures = ++c_.pull_failures_[g_.id];
+        PullBackoff& backoff = c_.pull_failures_[g_.id];
+        failures = ++backoff.failures;
+        delay = core::RestartBackoff(failures - 1, c_.options_.backoff_base,
+                                     c_.options_.backoff_max);
+        backoff.retry_at_ms = Now() + delay.count();
       }
       core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
       std::string msg = "Failed to pull image " + Quoted(spec.image) + ": " + st.message();
       Event("Warning", object, "Failed", msg);
       Event("Warning", object, "Failed", "Error: ErrImagePull");
-      milliseconds delay =
-          core::RestartBackoff(failures - 1, c_.options_.backoff_base, c_.options_.backoff_max);
       if (failures > 1) {
         Event("Normal", object, "BackOff", "Back-off pulling image " + Quoted(spec.image));
       }

@@ -83,8 +83,12 @@ class Controller {
   std::mutex poll_mu_;
   std::condition_variable poll_cv_;
   std::map<std::string, std::string> last_digest_;  // poller thread only
+  struct PullBackoff {
+    int failures = 0;         // consecutive failed pulls
+    int64_t retry_at_ms = 0;  // no pull before this time (clock_, Unix milliseconds)
+  };
   std::mutex pull_mu_;
-  std::map<std::string, int> pull_failures_;  // group -> consecutive failed pulls
+  std::map<std::string, PullBackoff> pull_failures_;  // by group
 };
 
 }  // namespace openeci::controller
