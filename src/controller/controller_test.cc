@@ -1,0 +1,695 @@
+// Unit tests of the controller's decisions: phases, events, restart back-off, image pulls,
+// restart, deletion and re-adoption after a crash. They drive Controller::Reconcile by hand
+// (no worker threads) over the real SQLite store, the in-memory FakeRuntime and a FakeClock,
+// so that back-off is tested by moving the clock rather than by sleeping.
+//
+// Every pass goes through ControllerTest::Reconcile, which also checks that the pass wrote the
+// group at most once and that the phase it wrote is an edge of core::IsAllowedTransition: over
+// the whole suite, every status the controller writes respects the state machine.
+#include "controller/controller.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+#include "controller/fake_runtime.h"
+#include "core/lifecycle.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace openeci::controller {
+namespace {
+
+namespace fs = std::filesystem;
+using core::ContainerGroup;
+using core::GroupPhase;
+using core::PullPolicy;
+using core::RestartPolicy;
+using runtime::ContainerInfo;
+using runtime::ContainerState;
+using runtime::SandboxInfo;
+using runtime::SandboxState;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kBusybox = "busybox:1.36";
+constexpr const char* kPrivateImage = "registry.example.com/team/app:1";
+
+core::ContainerSpec Container(const std::string& name, const std::string& image = kBusybox) {
+  core::ContainerSpec c;
+  c.name = name;
+  c.image = image;
+  c.command = {"sleep", "3600"};
+  return c;
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "controller_test_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    StatusOr<std::unique_ptr<store::SqliteStore>> store =
+        store::SqliteStore::Open(dir_ + "/openeci.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    watch_ = store_->Watch([this](const store::WatchEvent&) { ++writes_; });
+    controller_ = NewController();
+    runtime_.AddImage(kBusybox);
+  }
+
+  void TearDown() override {
+    controller_.reset();
+    watch_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // A controller over the same store, runtime and clock, as OpenECI builds it after a restart.
+  std::unique_ptr<Controller> NewController() {
+    ControllerOptions options;
+    options.backoff_base = seconds(10);
+    options.backoff_max = seconds(40);
+    options.stop_grace = seconds(5);
+    options.log_root = LogRoot();
+    return std::make_unique<Controller>(*store_, runtime_, clock_, options);
+  }
+
+  std::string LogRoot() const { return dir_ + "/logs"; }
+
+  // Stores a new Pending group, as CreateContainerGroup does; returns its ID.
+  std::string CreateGroup(RestartPolicy policy, std::vector<core::ContainerSpec> containers,
+                          std::vector<core::RegistryCredential> credentials = {}) {
+    ContainerGroup g;
+    g.id = NewResourceId("eci");
+    g.account_id = "1234567890";
+    g.creation_time = Now();
+    g.spec.name = "web";
+    g.spec.region_id = "cn-hangzhou";
+    g.spec.restart_policy = policy;
+    g.spec.containers = std::move(containers);
+    g.spec.credentials = std::move(credentials);
+    std::string existing;
+    StatusOr<int64_t> revision = store_->CreateGroup(g, std::nullopt, &existing);
+    EXPECT_TRUE(revision.ok()) << revision.status().ToString();
+    phases_[g.id] = g.status.phase;
+    return g.id;
+  }
+
+  // One pass, as a worker runs it. Returns the requeue delay, or -1 ms when the pass failed.
+  milliseconds Reconcile(const std::string& id) { return Reconcile(*controller_, id); }
+
+  milliseconds Reconcile(Controller& controller, const std::string& id) {
+    int writes_before = writes_;
+    StatusOr<milliseconds> next = controller.Reconcile(id);
+    EXPECT_TRUE(next.ok()) << next.status().ToString();
+    EXPECT_LE(writes_ - writes_before, 1) << "a pass writes the group at most once";
+    StatusOr<ContainerGroup> g = store_->GetGroup(id);
+    if (g.ok()) {
+      ExpectTransition(id, g->status.phase);
+    }
+    return next.ok() ? *next : milliseconds(-1);
+  }
+
+  // Changes the stored group as the API would (desired state, or the phase it sets).
+  void Mutate(const std::string& id, const std::function<void(ContainerGroup&)>& change) {
+    ContainerGroup g = Group(id);
+    change(g);
+    StatusOr<int64_t> revision = store_->UpdateGroup(g, g.revision);
+    ASSERT_TRUE(revision.ok()) << revision.status().ToString();
+    ExpectTransition(id, g.status.phase);
+  }
+
+  void ExpectTransition(const std::string& id, GroupPhase to) {
+    auto it = phases_.find(id);
+    if (it != phases_.end()) {
+      EXPECT_TRUE(core::IsAllowedTransition(it->second, to))
+          << core::PhaseName(it->second) << " -> " << core::PhaseName(to);
+    }
+    phases_[id] = to;
+  }
+
+  ContainerGroup Group(const std::string& id) {
+    StatusOr<ContainerGroup> g = store_->GetGroup(id);
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return g.ok() ? *g : ContainerGroup();
+  }
+
+  core::ContainerStatus StatusOf(const std::string& id, const std::string& name) {
+    for (const core::ContainerStatus& cs : Group(id).status.containers) {
+      if (cs.name == name) {
+        return cs;
+      }
+    }
+    ADD_FAILURE() << "no status of container " << name;
+    return {};
+  }
+
+  std::vector<core::Event> Events(const std::string& id) {
+    StatusOr<std::vector<core::Event>> events = store_->ListEvents(id);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<core::Event>();
+  }
+
+  // The reasons of the events about `object` (the group ID or "<id>.<container>"), oldest first.
+  std::vector<std::string> Reasons(const std::string& id, const std::string& object) {
+    std::vector<std::string> reasons;
+    for (const core::Event& e : Events(id)) {
+      if (e.name == object) {
+        reasons.push_back(e.reason);
+      }
+    }
+    return reasons;
+  }
+
+  // How many times an event with `reason` was recorded (merged events count each time).
+  int CountEvents(const std::string& id, const std::string& reason) {
+    int n = 0;
+    for (const core::Event& e : Events(id)) {
+      if (e.reason == reason) {
+        n += e.count;
+      }
+    }
+    return n;
+  }
+
+  ContainerInfo Latest(const std::string& id, const std::string& name) {
+    std::vector<ContainerInfo> all = runtime_.ContainersNamed(id, name);
+    EXPECT_FALSE(all.empty()) << "no container " << name;
+    return all.empty() ? ContainerInfo() : all.back();
+  }
+
+  void Exit(const std::string& id, const std::string& name, int exit_code) {
+    Status st = runtime_.ExitContainer(Latest(id, name).id, exit_code);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+
+  std::vector<SandboxInfo> Sandboxes() {
+    StatusOr<std::vector<SandboxInfo>> all = runtime_.ListSandboxes();
+    EXPECT_TRUE(all.ok());
+    return all.ok() ? *all : std::vector<SandboxInfo>();
+  }
+
+  // Builds a running group of `policy` and checks that it got there.
+  std::string RunningGroup(RestartPolicy policy, std::vector<core::ContainerSpec> containers) {
+    std::string id = CreateGroup(policy, std::move(containers));
+    EXPECT_EQ(Reconcile(id), milliseconds(0));
+    EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+    return id;
+  }
+
+  // The group finished in `phase` just now, with `name`'s last state Terminated(`exit_code`,
+  // `reason`), and its sandbox released.
+  void ExpectFinished(const std::string& id, GroupPhase phase, const std::string& name,
+                      int exit_code, const std::string& reason) {
+    ContainerGroup g = Group(id);
+    EXPECT_EQ(g.status.phase, phase);
+    EXPECT_EQ(g.status.failed_time, phase == GroupPhase::Failed ? Now() : 0);
+    EXPECT_EQ(g.status.succeeded_time, phase == GroupPhase::Succeeded ? Now() : 0);
+    core::ContainerStatus cs = StatusOf(id, name);
+    EXPECT_EQ(cs.current.state, "Terminated");
+    EXPECT_EQ(cs.current.exit_code, exit_code);
+    EXPECT_EQ(cs.current.reason, reason);
+    EXPECT_EQ(cs.current.finish_time, Now());
+    EXPECT_FALSE(cs.ready);
+    std::vector<SandboxInfo> sandboxes = Sandboxes();
+    ASSERT_EQ(sandboxes.size(), 1u);
+    EXPECT_EQ(sandboxes[0].state, SandboxState::kNotReady);
+  }
+
+  int64_t Now() const { return ToUnixMillis(clock_.Now()); }
+
+  std::string dir_;
+  FakeClock clock_{FromUnixMillis(1'700'000'000'000)};
+  FakeRuntime runtime_{clock_};
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::WatchHandle> watch_;
+  std::unique_ptr<Controller> controller_;
+  std::atomic<int> writes_{0};
+  std::map<std::string, GroupPhase> phases_;  // the last phase seen of each group
+};
+
+TEST_F(ControllerTest, PendingGroupRunsAfterOnePass) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app")});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  std::vector<SandboxInfo> sandboxes = Sandboxes();
+  ASSERT_EQ(sandboxes.size(), 1u);
+  const SandboxInfo& sb = sandboxes[0];
+  EXPECT_EQ(sb.state, SandboxState::kReady);
+  EXPECT_EQ(sb.labels.at(runtime::kGroupIdLabel), id);
+  EXPECT_EQ(sb.labels.at(runtime::kGenerationLabel), "0");
+
+  std::vector<ContainerInfo> containers = runtime_.ContainersNamed(id, "app");
+  ASSERT_EQ(containers.size(), 1u);
+  EXPECT_EQ(containers[0].attempt, 0u);
+  EXPECT_EQ(containers[0].state, ContainerState::kRunning);
+  EXPECT_EQ(containers[0].sandbox_id, sb.id);
+  EXPECT_EQ(containers[0].log_path, LogRoot() + "/" + id + "/0/app/0.log");
+  EXPECT_TRUE(fs::is_directory(LogRoot() + "/" + id + "/0"));
+
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Running);
+  EXPECT_EQ(g.status.intranet_ip, sb.ip);
+  EXPECT_EQ(g.status.intranet_ip, "10.0.0.2");
+  ASSERT_EQ(g.status.containers.size(), 1u);
+  const core::ContainerStatus& cs = g.status.containers[0];
+  EXPECT_EQ(cs.name, "app");
+  EXPECT_EQ(cs.current.state, "Running");
+  EXPECT_EQ(cs.current.start_time, Now());
+  EXPECT_TRUE(cs.ready);
+  EXPECT_EQ(cs.restart_count, 0);
+
+  EXPECT_EQ(Reasons(id, id + ".app"), (std::vector<std::string>{"Pulled", "Created", "Started"}));
+  EXPECT_NE(Events(id)[0].message.find("already present"), std::string::npos);
+  EXPECT_EQ(runtime_.calls().pull_image, 0);
+}
+
+TEST_F(ControllerTest, MissingImageIsPulledBeforeTheContainerIsCreated) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(Reasons(id, id + ".app"),
+            (std::vector<std::string>{"Pulling", "Pulled", "Created", "Started"}));
+  ASSERT_EQ(runtime_.Pulls().size(), 1u);
+  EXPECT_EQ(runtime_.Pulls()[0].image, kPrivateImage);
+  EXPECT_FALSE(runtime_.Pulls()[0].auth.has_value());
+}
+
+TEST_F(ControllerTest, PullPolicyAlwaysPullsAPresentImage) {
+  core::ContainerSpec app = Container("app");
+  app.pull_policy = PullPolicy::Always;
+  std::string id = CreateGroup(RestartPolicy::Always, {app});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(runtime_.calls().pull_image, 1);
+  EXPECT_EQ(Reasons(id, id + ".app"),
+            (std::vector<std::string>{"Pulling", "Pulled", "Created", "Started"}));
+}
+
+TEST_F(ControllerTest, NeverPolicyFailureFailsTheGroupAndReleasesTheSandbox) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("app")});
+  clock_.Advance(seconds(3));
+  Exit(id, "app", 3);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ExpectFinished(id, GroupPhase::Failed, "app", 3, "Error");
+
+  // Terminal: another pass touches nothing.
+  int64_t revision = Group(id).revision;
+  FakeRuntime::Calls calls = runtime_.calls();
+  size_t events = Events(id).size();
+  clock_.Advance(seconds(60));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).revision, revision);
+  EXPECT_EQ(Events(id).size(), events);
+  EXPECT_EQ(runtime_.calls().run_sandbox, calls.run_sandbox);
+  EXPECT_EQ(runtime_.calls().create_container, calls.create_container);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
+}
+
+TEST_F(ControllerTest, OnFailurePolicyExitZeroSucceeds) {
+  std::string id = RunningGroup(RestartPolicy::OnFailure, {Container("app")});
+  clock_.Advance(seconds(1));
+  Exit(id, "app", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ExpectFinished(id, GroupPhase::Succeeded, "app", 0, "Completed");
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
+}
+
+TEST_F(ControllerTest, AlwaysPolicyRestartsWithDoublingBackOffCappedAtMax) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  const std::vector<seconds> expected = {seconds(10), seconds(20), seconds(40), seconds(40)};
+  for (uint32_t attempt = 0; attempt < expected.size(); ++attempt) {
+    SCOPED_TRACE("attempt " + std::to_string(attempt));
+    clock_.Advance(seconds(1));
+    Exit(id, "app", 1);
+    EXPECT_EQ(Reconcile(id), expected[attempt]);
+
+    core::ContainerStatus cs = StatusOf(id, "app");
+    EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+    EXPECT_EQ(cs.current.state, "Waiting");
+    EXPECT_EQ(cs.current.reason, "CrashLoopBackOff");
+    EXPECT_EQ(cs.previous.state, "Terminated");
+    EXPECT_EQ(cs.previous.exit_code, 1);
+    EXPECT_EQ(cs.restart_count, static_cast<int>(attempt));
+    EXPECT_FALSE(cs.ready);
+    EXPECT_EQ(CountEvents(id, "BackOff"), static_cast<int>(attempt) + 1);
+
+    // Passes during the back-off wait for what is left of it and change nothing.
+    int writes = writes_;
+    EXPECT_EQ(Reconcile(id), expected[attempt]);
+    clock_.Advance(expected[attempt] / 2);
+    EXPECT_EQ(Reconcile(id), expected[attempt] / 2);
+    EXPECT_EQ(writes_, writes);
+    EXPECT_EQ(CountEvents(id, "BackOff"), static_cast<int>(attempt) + 1);
+    EXPECT_EQ(Latest(id, "app").attempt, attempt);
+
+    clock_.Advance(expected[attempt] / 2);
+    EXPECT_EQ(Reconcile(id), milliseconds(0));
+    ContainerInfo next = Latest(id, "app");
+    EXPECT_EQ(next.attempt, attempt + 1);
+    EXPECT_EQ(next.state, ContainerState::kRunning);
+    cs = StatusOf(id, "app");
+    EXPECT_EQ(cs.current.state, "Running");
+    EXPECT_EQ(cs.previous.state, "Terminated");
+    EXPECT_EQ(cs.previous.exit_code, 1);
+    EXPECT_EQ(cs.restart_count, static_cast<int>(attempt) + 1);
+    EXPECT_TRUE(cs.ready);
+    // Only the latest attempt and the one before it (its logs) are kept.
+    EXPECT_LE(runtime_.ContainersNamed(id, "app").size(), 2u);
+  }
+  EXPECT_EQ(runtime_.calls().run_sandbox, 1);
+}
+
+TEST_F(ControllerTest, PullFailureBacksOffUntilThePullSucceeds) {
+  runtime_.FailPulls("401 Unauthorized");
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Pending);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.state, "Waiting");
+  EXPECT_EQ(cs.current.reason, "ErrImagePull");
+  EXPECT_NE(cs.current.message.find("401 Unauthorized"), std::string::npos) << cs.current.message;
+  int warnings = 0;
+  for (const core::Event& e : Events(id)) {
+    if (e.type == "Warning" && e.reason == "Failed") {
+      ++warnings;
+    }
+  }
+  EXPECT_GE(warnings, 1);
+  EXPECT_EQ(CountEvents(id, "BackOff"), 0);
+  EXPECT_EQ(runtime_.SandboxCount(), 0u);
+
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), seconds(20));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "ImagePullBackOff");
+  EXPECT_EQ(CountEvents(id, "BackOff"), 1);
+  EXPECT_EQ(runtime_.calls().pull_image, 2);
+
+  runtime_.FailPulls("");
+  clock_.Advance(seconds(20));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.state, "Running");
+  EXPECT_TRUE(cs.ready);
+  EXPECT_EQ(runtime_.calls().pull_image, 3);
+}
+
+// A status write wakes the controller up again at once (its own watch), so a pass during
+// the pull back-off must not pull: otherwise the back-off only starts after the third failure.
+TEST_F(ControllerTest, PassDuringPullBackOffDoesNotPull) {
+  runtime_.FailPulls("401 Unauthorized");
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  EXPECT_EQ(runtime_.calls().pull_image, 1);
+
+  int writes = writes_;
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  clock_.Advance(seconds(4));
+  EXPECT_EQ(Reconcile(id), seconds(6));
+  EXPECT_EQ(runtime_.calls().pull_image, 1);
+  EXPECT_EQ(writes_, writes);
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "ErrImagePull");
+
+  clock_.Advance(seconds(6));
+  EXPECT_EQ(Reconcile(id), seconds(20));
+  EXPECT_EQ(runtime_.calls().pull_image, 2);
+}
+
+TEST_F(ControllerTest, CredentialIsPassedOnlyToItsRegistry) {
+  std::string id = CreateGroup(
+      RestartPolicy::Always,
+      {Container("app", kPrivateImage), Container("sidecar", "quay.io/team/sidecar:2")},
+      {{"https://registry.example.com/", "alice", "secret"}, {"other.example.com", "bob", "pw"}});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  std::vector<FakeRuntime::Pull> pulls = runtime_.Pulls();
+  ASSERT_EQ(pulls.size(), 2u);
+  EXPECT_EQ(pulls[0].image, kPrivateImage);
+  ASSERT_TRUE(pulls[0].auth.has_value());
+  EXPECT_EQ(pulls[0].auth->username, "alice");
+  EXPECT_EQ(pulls[0].auth->password, "secret");
+  EXPECT_EQ(pulls[1].image, "quay.io/team/sidecar:2");
+  EXPECT_FALSE(pulls[1].auth.has_value());
+}
+
+TEST_F(ControllerTest, PullPolicyNeverWithMissingImageWaitsWithoutPulling) {
+  core::ContainerSpec app = Container("app", kPrivateImage);
+  app.pull_policy = PullPolicy::Never;
+  std::string id = CreateGroup(RestartPolicy::Always, {app});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.state, "Waiting");
+  EXPECT_EQ(cs.current.reason, "ErrImageNeverPull");
+  EXPECT_EQ(runtime_.calls().pull_image, 0);
+  EXPECT_EQ(runtime_.SandboxCount(), 0u);
+  EXPECT_EQ(Reasons(id, id + ".app"), std::vector<std::string>{"ErrImageNeverPull"});
+}
+
+TEST_F(ControllerTest, RestartRebuildsTheSandboxUnderTheNewGeneration) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  clock_.Advance(seconds(1));
+  Exit(id, "app", 1);
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ASSERT_EQ(StatusOf(id, "app").restart_count, 1);
+  SandboxInfo old_sandbox = Sandboxes().at(0);
+
+  Mutate(id, [](ContainerGroup& g) {
+    g.restart_generation = 1;
+    g.status.phase = GroupPhase::Restarting;
+  });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  EXPECT_EQ(runtime_.calls().stop_timeouts, std::vector<int64_t>{5});
+  std::vector<SandboxInfo> sandboxes = Sandboxes();
+  ASSERT_EQ(sandboxes.size(), 1u);
+  EXPECT_NE(sandboxes[0].id, old_sandbox.id);
+  EXPECT_EQ(sandboxes[0].labels.at(runtime::kGenerationLabel), "1");
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Running);
+  EXPECT_EQ(g.status.observed_generation, 1);
+  EXPECT_EQ(g.status.intranet_ip, sandboxes[0].ip);
+  EXPECT_NE(g.status.intranet_ip, old_sandbox.ip);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.restart_count, 0);
+  EXPECT_EQ(cs.current.state, "Running");
+  EXPECT_EQ(cs.previous, core::ContainerState());
+  ContainerInfo app = Latest(id, "app");
+  EXPECT_EQ(app.attempt, 0u);
+  EXPECT_EQ(app.sandbox_id, sandboxes[0].id);
+  EXPECT_EQ(CountEvents(id, "Killing"), 1);
+  EXPECT_EQ(CountEvents(id, "Restarting"), 1);
+  EXPECT_TRUE(fs::is_directory(LogRoot() + "/" + id + "/1"));
+}
+
+TEST_F(ControllerTest, DeleteRemovesRuntimeObjectsLogsAndRecord) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app"), Container("sidecar")});
+  ASSERT_TRUE(fs::is_directory(LogRoot() + "/" + id));
+  Mutate(id, [](ContainerGroup& g) { g.deleting = true; });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  EXPECT_EQ(store_->GetGroup(id).status().cls(), StatusClass::kNotFound);
+  EXPECT_EQ(runtime_.SandboxCount(), 0u);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "sidecar").empty());
+  EXPECT_EQ(runtime_.calls().stop_timeouts, (std::vector<int64_t>{5, 5}));
+  EXPECT_EQ(runtime_.calls().remove_sandbox, 1);
+  EXPECT_FALSE(fs::exists(LogRoot() + "/" + id));
+
+  // A second pass (e.g. a stale queue entry) finds nothing to do.
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+}
+
+TEST_F(ControllerTest, RestartedControllerReadoptsRunningGroup) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  ContainerGroup before = Group(id);
+  SandboxInfo sandbox = Sandboxes().at(0);
+  FakeRuntime::Calls calls = runtime_.calls();
+  size_t events = Events(id).size();
+
+  controller_.reset();  // OpenECI dies; the runtime keeps running
+  clock_.Advance(seconds(30));
+  controller_ = NewController();
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  ContainerGroup after = Group(id);
+  EXPECT_EQ(after.revision, before.revision);
+  EXPECT_EQ(after.status.intranet_ip, sandbox.ip);
+  EXPECT_EQ(after.status.containers.at(0).restart_count, 0);
+  ASSERT_EQ(Sandboxes().size(), 1u);
+  EXPECT_EQ(Sandboxes()[0].id, sandbox.id);
+  EXPECT_EQ(runtime_.calls().run_sandbox, calls.run_sandbox);
+  EXPECT_EQ(runtime_.calls().create_container, calls.create_container);
+  EXPECT_EQ(runtime_.calls().stop_container, calls.stop_container);
+  EXPECT_EQ(Events(id).size(), events);
+}
+
+TEST_F(ControllerTest, RestartedControllerKeepsTheRemainingBackOff) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  Exit(id, "app", 1);
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  controller_.reset();
+  clock_.Advance(seconds(4));
+  controller_ = NewController();
+  EXPECT_EQ(Reconcile(id), seconds(6));
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
+  EXPECT_EQ(CountEvents(id, "BackOff"), 1);
+}
+
+TEST_F(ControllerTest, RestartedControllerStartsAContainerCreatedButNotStarted) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  Exit(id, "app", 1);
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  // OpenECI died between CreateContainer and StartContainer of the restart.
+  controller_.reset();
+  clock_.Advance(seconds(10));
+  runtime::ContainerConfig config;
+  config.name = "app";
+  config.attempt = 1;
+  config.image = kBusybox;
+  config.labels = {{runtime::kGroupIdLabel, id}, {runtime::kContainerNameLabel, "app"}};
+  ASSERT_TRUE(runtime_.CreateContainer(Sandboxes().at(0).id, config, {}).ok());
+
+  controller_ = NewController();
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ContainerInfo app = Latest(id, "app");
+  EXPECT_EQ(app.attempt, 1u);
+  EXPECT_EQ(app.state, ContainerState::kRunning);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.state, "Running");
+  EXPECT_EQ(cs.restart_count, 1);
+  EXPECT_EQ(cs.previous.exit_code, 1);
+}
+
+// The first pass's status write can be lost (OpenECI died after RunSandbox, or an API write won
+// the compare-and-swap); the next pass adopts the sandbox and must still report its IP.
+TEST_F(ControllerTest, PassAfterALostStatusWriteReportsTheAdoptedSandbox) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app")});
+  const core::GroupStatus initial = Group(id).status;
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  Mutate(id, [&](ContainerGroup& g) { g.status = initial; });
+
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Running);
+  EXPECT_EQ(g.status.intranet_ip, Sandboxes().at(0).ip);
+  EXPECT_EQ(StatusOf(id, "app").current.state, "Running");
+  EXPECT_EQ(runtime_.calls().run_sandbox, 1);
+  EXPECT_EQ(runtime_.calls().create_container, 1);
+}
+
+TEST_F(ControllerTest, VanishedSandboxWhosePullFailsGoesBackToPending) {
+  core::ContainerSpec app = Container("app");
+  app.pull_policy = PullPolicy::Always;
+  std::string id = RunningGroup(RestartPolicy::Always, {app});
+  runtime_.KillSandbox(Sandboxes().at(0).id);
+  runtime_.FailPulls("503 Service Unavailable");
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "ErrImagePull");
+
+  runtime_.FailPulls("");
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(Group(id).status.intranet_ip, Sandboxes().at(0).ip);
+}
+
+TEST_F(ControllerTest, OrphanedSandboxIsRemoved) {
+  std::string live = RunningGroup(RestartPolicy::Always, {Container("app")});
+  std::string orphan = NewResourceId("eci");
+  runtime::SandboxConfig config;
+  config.name = "gone";
+  config.uid = orphan;
+  config.labels = {{runtime::kGroupIdLabel, orphan}, {runtime::kGenerationLabel, "0"}};
+  StatusOr<std::string> sandbox = runtime_.RunSandbox(config);
+  ASSERT_TRUE(sandbox.ok());
+  runtime::ContainerConfig container;
+  container.name = "app";
+  container.image = kBusybox;
+  container.labels = {{runtime::kGroupIdLabel, orphan}, {runtime::kContainerNameLabel, "app"}};
+  ASSERT_TRUE(runtime_.CreateContainer(*sandbox, container, config).ok());
+  ASSERT_EQ(runtime_.SandboxCount(), 2u);
+
+  EXPECT_EQ(Reconcile(orphan), milliseconds(0));
+  ASSERT_EQ(Sandboxes().size(), 1u);
+  EXPECT_EQ(Sandboxes()[0].labels.at(runtime::kGroupIdLabel), live);
+  EXPECT_TRUE(runtime_.ContainersNamed(orphan, "app").empty());
+  EXPECT_EQ(runtime_.ContainersNamed(live, "app").size(), 1u);
+}
+
+TEST_F(ControllerTest, VanishedSandboxIsRebuilt) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  SandboxInfo old_sandbox = Sandboxes().at(0);
+  runtime_.KillSandbox(old_sandbox.id);
+
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  std::vector<SandboxInfo> sandboxes = Sandboxes();
+  ASSERT_EQ(sandboxes.size(), 1u);
+  EXPECT_NE(sandboxes[0].id, old_sandbox.id);
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Running);
+  EXPECT_EQ(g.status.intranet_ip, sandboxes[0].ip);
+  EXPECT_EQ(Reasons(id, id), std::vector<std::string>{"SandboxChanged"});
+  ContainerInfo app = Latest(id, "app");
+  EXPECT_EQ(app.sandbox_id, sandboxes[0].id);
+  EXPECT_EQ(app.state, ContainerState::kRunning);
+  EXPECT_EQ(StatusOf(id, "app").current.state, "Running");
+}
+
+TEST_F(ControllerTest, StoppedSandboxOfARunningGroupIsReplaced) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  SandboxInfo old_sandbox = Sandboxes().at(0);
+  ASSERT_TRUE(runtime_.StopSandbox(old_sandbox.id).ok());  // e.g. its network died
+
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  std::vector<SandboxInfo> sandboxes = Sandboxes();
+  ASSERT_EQ(sandboxes.size(), 1u);
+  EXPECT_NE(sandboxes[0].id, old_sandbox.id);
+  EXPECT_EQ(sandboxes[0].state, SandboxState::kReady);
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(Latest(id, "app").state, ContainerState::kRunning);
+}
+
+TEST_F(ControllerTest, NeverPolicyGroupRunsUntilEveryContainerExited) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("init"), Container("app")});
+  clock_.Advance(seconds(1));
+  Exit(id, "init", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(StatusOf(id, "init").current.state, "Terminated");
+  EXPECT_EQ(StatusOf(id, "init").current.reason, "Completed");
+  EXPECT_EQ(StatusOf(id, "app").current.state, "Running");
+  EXPECT_EQ(runtime_.ContainersNamed(id, "init").size(), 1u);
+
+  clock_.Advance(seconds(1));
+  Exit(id, "app", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ExpectFinished(id, GroupPhase::Succeeded, "app", 0, "Completed");
+}
+
+TEST_F(ControllerTest, NeverPolicyGroupFailsWhenOneContainerFailed) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("init"), Container("app")});
+  Exit(id, "init", 2);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  Exit(id, "app", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ExpectFinished(id, GroupPhase::Failed, "app", 0, "Completed");
+  EXPECT_EQ(StatusOf(id, "init").current.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace openeci::controller

@@ -1,0 +1,123 @@
+// FakeRuntime: an in-memory runtime::Runtime for unit tests of the controller, so that phases,
+// restart back-off, events and crash re-adoption are tested without containerd and without
+// sleeping. The project allows a fake runtime only here; everything else runs against
+// cri::CriRuntime.
+//
+// It follows the contract of runtime.h as containerd's CRI plugin implements it:
+//   * unknown IDs answer kNotFound / "InvalidParameter.NotFound", except StopSandbox,
+//     RemoveSandbox, StopContainer and RemoveContainer, which are idempotent and answer Ok;
+//   * a sandbox name (name, uid, namespace, attempt) and a container name (name, attempt) within
+//     a sandbox are reserved while their owner exists, as containerd reserves them;
+//   * containers are created only in a ready sandbox, from an image that is present, and start
+//     only once;
+//   * StopSandbox marks the sandbox not ready and kills its running containers (exit 137);
+//     the sandbox keeps its IP, as containerd reports it after the network is torn down;
+//   * RemoveSandbox removes the sandbox's containers; RemoveContainer kills a running one.
+// Nothing runs: a container stays Running until the test calls ExitContainer (or the
+// controller stops it). Timestamps come from the injected Clock. IPs are 10.0.0.2, .3, ...,
+// never reused.
+//
+// Thread-safe: one mutex guards all state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "runtime/runtime.h"
+
+namespace openeci::controller {
+
+class FakeRuntime final : public runtime::Runtime {
+ public:
+  // One PullImage call as the runtime received it.
+  struct Pull {
+    std::string image;
+    std::optional<runtime::RegistryAuth> auth;
+  };
+
+  // How often the calls the controller's tests count were made.
+  struct Calls {
+    int pull_image = 0;
+    int run_sandbox = 0;
+    int stop_sandbox = 0;
+    int remove_sandbox = 0;
+    int create_container = 0;
+    int start_container = 0;
+    int stop_container = 0;
+    int remove_container = 0;
+    std::vector<int64_t> stop_timeouts;  // the timeout of every StopContainer call, in order
+  };
+
+  // `clock` must outlive the runtime.
+  explicit FakeRuntime(const Clock& clock);
+
+  // --- Test controls -----------------------------------------------------------------------
+  // Makes `image` present (compared in normalized form, as containerd does).
+  void AddImage(const std::string& image);
+  // From now on every PullImage fails with `message` (the registry's explanation); an empty
+  // message makes pulls succeed again.
+  void FailPulls(std::string message);
+  std::vector<Pull> Pulls() const;
+  Calls calls() const;
+  // The running container `id` exits with `exit_code` now. kNotFound when unknown,
+  // kFailedPrecondition when it is not running.
+  Status ExitContainer(const std::string& id, int exit_code);
+  // The containers labelled with `group_id` and container name `name`, by attempt.
+  std::vector<runtime::ContainerInfo> ContainersNamed(const std::string& group_id,
+                                                      const std::string& name) const;
+  size_t SandboxCount() const;
+  // The sandbox and its containers vanish without any call (a host reboot, an operator's
+  // crictl rmp).
+  void KillSandbox(const std::string& id);
+
+  // --- runtime::Runtime --------------------------------------------------------------------
+  StatusOr<std::string> Version() override;
+  StatusOr<bool> ImageExists(const std::string& image) override;
+  Status PullImage(const std::string& image,
+                   const std::optional<runtime::RegistryAuth>& auth) override;
+  StatusOr<std::string> RunSandbox(const runtime::SandboxConfig& config) override;
+  Status StopSandbox(const std::string& sandbox_id) override;
+  Status RemoveSandbox(const std::string& sandbox_id) override;
+  StatusOr<runtime::SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
+  StatusOr<std::vector<runtime::SandboxInfo>> ListSandboxes() override;
+  StatusOr<std::string> CreateContainer(const std::string& sandbox_id,
+                                        const runtime::ContainerConfig& config,
+                                        const runtime::SandboxConfig& sandbox) override;
+  Status StartContainer(const std::string& container_id) override;
+  Status StopContainer(const std::string& container_id, int64_t timeout_seconds) override;
+  Status RemoveContainer(const std::string& container_id) override;
+  StatusOr<runtime::ContainerInfo> InspectContainer(const std::string& container_id) override;
+  StatusOr<std::vector<runtime::ContainerInfo>> ListContainers(
+      const std::string& sandbox_id) override;
+
+ private:
+  struct Sandbox {
+    runtime::SandboxInfo info;
+    std::string reserved_name;  // name/uid/namespace/attempt
+    std::string log_directory;
+  };
+
+  int64_t NowNs() const;
+  // The helpers below require mu_.
+  void ExitLocked(runtime::ContainerInfo& c, int exit_code);
+  void EraseSandboxLocked(const std::string& id);
+
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::set<std::string> images_;                              // guarded by mu_
+  std::string pull_error_;                                    // guarded by mu_
+  std::vector<Pull> pulls_;                                   // guarded by mu_
+  Calls calls_;                                               // guarded by mu_
+  std::map<std::string, Sandbox> sandboxes_;                  // guarded by mu_
+  std::map<std::string, runtime::ContainerInfo> containers_;  // guarded by mu_
+  int next_id_ = 1;                                           // guarded by mu_
+  int next_ip_ = 2;                                           // guarded by mu_
+};
+
+}  // namespace openeci::controller
