@@ -129,7 +129,7 @@ BOOST_DESCRIBE_STRUCT(GroupStatus, (),
 
 struct Event {
   std::string type = "Normal";  // Normal or Warning
-  std::string name;             // the object: "pod/<group-id>" or "container/<name>"
+  std::string name;             // the object: "<group-id>" or "<group-id>.<container>"
   std::string reason;           // Pulling, Pulled, Created, Started, Failed, BackOff, ...
   std::string message;
   int count = 1;
