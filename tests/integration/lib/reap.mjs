@@ -1,0 +1,252 @@
+// Last-resort cleanup of what a test stack may leave behind when the server did not clean up
+// (crash, SIGKILL, a test that failed half way). Everything here is synchronous so it can also
+// run from a process 'exit' handler. It only touches things it can attribute to one stack:
+//   - the PIDs the stack recorded (server, registries),
+//   - processes whose command line mentions the stack's private directory (its containerd and
+//     the containerd shims, whose -address is the private socket),
+//   - pod cgroups /sys/fs/cgroup/<controller>/openeci/<group id> of the groups it created,
+//   - mounts below the private directory,
+//   - the private directory itself.
+//
+// CLI: node lib/reap.mjs RUN_DIR  reaps every stack recorded in RUN_DIR (see stack.mjs), used
+// by scripts/test after the suite, whatever happened to it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+// True while the process exists and is not a zombie (an exited child whose parent has not
+// reaped it yet, e.g. a test process under a stopped runner).
+export function alive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function killHard(pid) {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+// PIDs (other than ours) whose NUL-separated command line contains `needle`.
+export function pidsMentioning(needle) {
+  const out = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(needle)) out.push(Number(entry));
+    } catch {
+      // raced with exit
+    }
+  }
+  return out;
+}
+
+export function groupCgroupDirs(groupId) {
+  const dirs = [];
+  let controllers = [];
+  try {
+    controllers = fs.readdirSync(CGROUP_ROOT);
+  } catch {
+    return dirs;
+  }
+  for (const c of controllers) {
+    const d = path.join(CGROUP_ROOT, c, 'openeci', groupId);
+    try {
+      if (fs.statSync(d).isDirectory()) dirs.push(d);
+    } catch {
+      // not there
+    }
+  }
+  return dirs;
+}
+
+function walkDirsDeepestFirst(dir) {
+  const out = [];
+  let entries = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (e.isDirectory()) out.push(...walkDirsDeepestFirst(path.join(dir, e.name)));
+  }
+  out.push(dir);
+  return out;
+}
+
+// Kills every process in the group's pod cgroups and removes the cgroup directories.
+export function reapGroupCgroups(groupId) {
+  const dirs = groupCgroupDirs(groupId);
+  for (const d of dirs) {
+    for (const sub of walkDirsDeepestFirst(d)) {
+      try {
+        for (const line of fs.readFileSync(path.join(sub, 'cgroup.procs'), 'utf8').split('\n')) {
+          if (line.trim()) killHard(Number(line));
+        }
+      } catch {
+        // no such file
+      }
+    }
+  }
+  if (dirs.length) sleepSync(200);
+  for (const d of dirs) {
+    for (const sub of walkDirsDeepestFirst(d)) {
+      try {
+        fs.rmdirSync(sub);
+      } catch {
+        // busy or gone
+      }
+    }
+  }
+  return dirs;
+}
+
+// Mount points at or below `dir`, deepest first (from /proc/self/mountinfo, octal-unescaped).
+export function mountsBelow(dir) {
+  const unescape = (s) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  const points = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => unescape(l.split(' ')[4]))
+    .filter((p) => p === dir || p.startsWith(dir + '/'));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+// Reaps one stack. rec: {dir, serverPid, pids: [..], groups: [..], bridge}. Returns a list of
+// things it had to clean (empty when the stack had already cleaned up after itself).
+export function reapStack(rec) {
+  const done = [];
+  if (rec.serverPid && alive(rec.serverPid)) {
+    // A SIGTERMed server stops its pods and containerd and cleans the host itself.
+    try {
+      process.kill(rec.serverPid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    for (let i = 0; i < 150 && alive(rec.serverPid); i++) sleepSync(200);
+    if (alive(rec.serverPid)) {
+      killHard(rec.serverPid);
+      done.push(`server ${rec.serverPid} ignored SIGTERM for 30 s: killed`);
+      // What its clean exit would have removed.
+      if (rec.bridge) {
+        try {
+          execFileSync('ip', ['link', 'delete', rec.bridge], { stdio: 'ignore' });
+          done.push(`deleted bridge ${rec.bridge}`);
+        } catch {
+          // not there
+        }
+      }
+      rec.removeCgroupParent = true;
+    } else {
+      done.push(`stopped server ${rec.serverPid} (SIGTERM)`);
+    }
+  }
+  for (const pid of rec.pids ?? []) {
+    if (alive(pid)) {
+      killHard(pid);
+      done.push(`killed recorded pid ${pid}`);
+    }
+  }
+  if (rec.dir) {
+    for (let round = 0; round < 3; round++) {
+      const pids = pidsMentioning(rec.dir);
+      if (!pids.length) break;
+      pids.forEach(killHard);
+      done.push(`killed ${pids.length} process(es) mentioning ${rec.dir}`);
+      sleepSync(200);
+    }
+  }
+  for (const g of rec.groups ?? []) {
+    const dirs = reapGroupCgroups(g);
+    if (dirs.length) done.push(`removed cgroups of ${g}`);
+  }
+  if (rec.removeCgroupParent) {
+    // Only succeeds when empty, i.e. when no other server has pods under it.
+    for (const c of fs.readdirSync(CGROUP_ROOT)) {
+      try {
+        fs.rmdirSync(path.join(CGROUP_ROOT, c, 'openeci'));
+      } catch {
+        // busy, absent or not a hierarchy
+      }
+    }
+  }
+  if (rec.dir && fs.existsSync(rec.dir)) {
+    for (const m of mountsBelow(rec.dir)) {
+      try {
+        execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+        done.push(`unmounted ${m}`);
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      fs.rmSync(rec.dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (e) {
+      done.push(`could not remove ${rec.dir}: ${e.message}`);
+    }
+  }
+  return done;
+}
+
+// Each stack writes RUN_DIR/<name>-<pid>.json: {dir, pids, groups, done}.
+export function reapRunDir(runDir) {
+  const report = [];
+  let files = [];
+  try {
+    files = fs.readdirSync(runDir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return report;
+  }
+  for (const f of files) {
+    let rec;
+    try {
+      rec = JSON.parse(fs.readFileSync(path.join(runDir, f), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (rec.testPid && alive(rec.testPid)) {
+      // The test file's own process: ask it to tear down itself first.
+      try {
+        process.kill(rec.testPid, 'SIGTERM');
+      } catch {
+        // gone
+      }
+      for (let i = 0; i < 300 && alive(rec.testPid); i++) sleepSync(200);
+      if (alive(rec.testPid)) killHard(rec.testPid);
+    }
+    const done = reapStack(rec);
+    if (done.length) report.push(`${f}: ${done.join('; ')}`);
+  }
+  return report;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const runDir = process.argv[2];
+  if (!runDir) {
+    console.error('usage: node reap.mjs RUN_DIR');
+    process.exit(2);
+  }
+  const report = reapRunDir(runDir);
+  for (const line of report) console.error(`reap: ${line}`);
+  process.exit(0);
+}
