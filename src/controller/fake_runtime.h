@@ -95,8 +95,25 @@ class FakeRuntime final : public runtime::Runtime {
   StatusOr<runtime::ContainerInfo> InspectContainer(const std::string& container_id) override;
   StatusOr<std::vector<runtime::ContainerInfo>> ListContainers(
       const std::string& sandbox_id) override;
+  // Not modelled yet: answer kInternal.
+  StatusOr<runtime::ExecSyncResult> ExecSync(const std::string&, const std::vector<std::string>&,
+                                             int64_t) override {
+    return NotModelled();
+  }
+  StatusOr<std::string> Exec(const std::string&, const std::vector<std::string>&, bool,
+                             bool) override {
+    return NotModelled();
+  }
+  Status ReopenContainerLog(const std::string&) override { return NotModelled(); }
+  StatusOr<std::vector<runtime::SandboxStats>> ListSandboxStats() override {
+    return NotModelled();
+  }
+  StatusOr<std::vector<runtime::ImageInfo>> ListImages() override { return NotModelled(); }
+  Status RemoveImage(const std::string&) override { return NotModelled(); }
 
  private:
+  static Status NotModelled() { return InternalError("not modelled by FakeRuntime"); }
+
   struct Sandbox {
     runtime::SandboxInfo info;
     std::string reserved_name;  // name/uid/namespace/attempt

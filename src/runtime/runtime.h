@@ -89,6 +89,56 @@ struct ContainerInfo {
   std::string log_path;  // absolute
 };
 
+struct ExecSyncResult {
+  int exit_code = 0;
+  std::string stdout_data;
+  std::string stderr_data;
+};
+
+struct CpuStats {
+  int64_t timestamp_ns = 0;
+  uint64_t usage_core_nanoseconds = 0;  // cumulative
+  uint64_t usage_nano_cores = 0;        // rate over the runtime's last sampling window
+};
+
+struct MemoryStats {
+  int64_t timestamp_ns = 0;
+  uint64_t working_set_bytes = 0;
+  uint64_t usage_bytes = 0;
+  uint64_t available_bytes = 0;
+  uint64_t rss_bytes = 0;
+  uint64_t cache_bytes = 0;  // page cache (from the cgroup's memory.stat)
+};
+
+struct InterfaceStats {
+  std::string name;
+  uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_drops = 0;
+  uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_drops = 0;
+};
+
+struct ContainerStats {
+  std::string id;
+  std::string name;  // metadata name
+  Labels labels;
+  CpuStats cpu;
+  MemoryStats memory;
+};
+
+struct SandboxStats {
+  std::string id;
+  Labels labels;
+  CpuStats cpu;
+  MemoryStats memory;
+  std::vector<InterfaceStats> interfaces;  // the pod's network interfaces (eth0, ...)
+  std::vector<ContainerStats> containers;
+};
+
+struct ImageInfo {
+  std::string id;                      // "sha256:..."
+  std::vector<std::string> repo_tags;  // normalised references
+  uint64_t size_bytes = 0;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -121,6 +171,26 @@ class Runtime {
   virtual StatusOr<ContainerInfo> InspectContainer(const std::string& container_id) = 0;
   // The containers of one sandbox, or of all when `sandbox_id` is empty.
   virtual StatusOr<std::vector<ContainerInfo>> ListContainers(const std::string& sandbox_id) = 0;
+
+  // Runs `command` in a running container and returns its output; DEADLINE_EXCEEDED becomes a
+  // kUnavailable status naming the timeout.
+  virtual StatusOr<ExecSyncResult> ExecSync(const std::string& container_id,
+                                            const std::vector<std::string>& command,
+                                            int64_t timeout_seconds) = 0;
+  // Prepares an interactive exec and returns the runtime's streaming URL for it (Kubernetes
+  // channel protocol over WebSocket, e.g. "http://127.0.0.1:PORT/exec/TOKEN"). The URL is
+  // single-use and expires quickly.
+  virtual StatusOr<std::string> Exec(const std::string& container_id,
+                                     const std::vector<std::string>& command, bool tty,
+                                     bool stdin_open) = 0;
+  // Asks the runtime to reopen the container's log file (after it was rotated away).
+  virtual Status ReopenContainerLog(const std::string& container_id) = 0;
+  // Stats of every ready sandbox and its running containers.
+  virtual StatusOr<std::vector<SandboxStats>> ListSandboxStats() = 0;
+
+  virtual StatusOr<std::vector<ImageInfo>> ListImages() = 0;
+  // Removes the image; ok when it is already absent.
+  virtual Status RemoveImage(const std::string& image) = 0;
 };
 
 }  // namespace openeci::runtime

@@ -576,3 +576,29 @@ StatusOr<std::vector<ContainerInfo>> CriRuntime::ListContainers(const std::strin
 }
 
 }  // namespace openeci::runtime
+
+// --- Not implemented yet (logs/exec/metrics/image caches issue) ------------------------------
+
+namespace openeci::runtime {
+namespace {
+Status NotYet(const char* what) {
+  return Status(StatusClass::kInternal, "InternalError", std::string(what) + " is not implemented yet");
+}
+}  // namespace
+
+StatusOr<ExecSyncResult> CriRuntime::ExecSync(const std::string&, const std::vector<std::string>&,
+                                              int64_t) {
+  return NotYet("ExecSync");
+}
+StatusOr<std::string> CriRuntime::Exec(const std::string&, const std::vector<std::string>&, bool,
+                                       bool) {
+  return NotYet("Exec");
+}
+Status CriRuntime::ReopenContainerLog(const std::string&) { return NotYet("ReopenContainerLog"); }
+StatusOr<std::vector<SandboxStats>> CriRuntime::ListSandboxStats() {
+  return NotYet("ListSandboxStats");
+}
+StatusOr<std::vector<ImageInfo>> CriRuntime::ListImages() { return NotYet("ListImages"); }
+Status CriRuntime::RemoveImage(const std::string&) { return NotYet("RemoveImage"); }
+
+}  // namespace openeci::runtime

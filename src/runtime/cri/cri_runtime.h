@@ -54,6 +54,16 @@ class CriRuntime final : public Runtime {
   Status RemoveContainer(const std::string& container_id) override;
   StatusOr<ContainerInfo> InspectContainer(const std::string& container_id) override;
   StatusOr<std::vector<ContainerInfo>> ListContainers(const std::string& sandbox_id) override;
+  StatusOr<ExecSyncResult> ExecSync(const std::string& container_id,
+                                    const std::vector<std::string>& command,
+                                    int64_t timeout_seconds) override;
+  StatusOr<std::string> Exec(const std::string& container_id,
+                             const std::vector<std::string>& command, bool tty,
+                             bool stdin_open) override;
+  Status ReopenContainerLog(const std::string& container_id) override;
+  StatusOr<std::vector<SandboxStats>> ListSandboxStats() override;
+  StatusOr<std::vector<ImageInfo>> ListImages() override;
+  Status RemoveImage(const std::string& image) override;
 
  private:
   struct Stubs;  // generated gRPC stubs, kept out of this header
