@@ -77,8 +77,8 @@ StatusOr<DescribePage> ContainerGroupService::Describe(const store::GroupQuery& 
   return out;
 }
 
-StatusOr<ContainerGroup> ContainerGroupService::GetVisible(const std::string& account_id,
-                                                           const std::string& group_id) {
+StatusOr<ContainerGroup> ContainerGroupService::Get(const std::string& account_id,
+                                                    const std::string& group_id) {
   StatusOr<ContainerGroup> group = store_.GetGroup(group_id);
   if (!group.ok()) {
     if (group.status().cls() == StatusClass::kNotFound) return GroupNotFound(group_id);
@@ -90,7 +90,7 @@ StatusOr<ContainerGroup> ContainerGroupService::GetVisible(const std::string& ac
 
 Status ContainerGroupService::Delete(const std::string& account_id,
                                      const std::string& group_id) {
-  ASSIGN_OR_RETURN(ContainerGroup group, GetVisible(account_id, group_id));
+  ASSIGN_OR_RETURN(ContainerGroup group, Get(account_id, group_id));
   return UpdateWithRetry(store_, std::move(group), [](ContainerGroup& g) {
     g.deleting = true;
     return Status::Ok();
@@ -99,7 +99,7 @@ Status ContainerGroupService::Delete(const std::string& account_id,
 
 Status ContainerGroupService::Restart(const std::string& account_id,
                                       const std::string& group_id) {
-  ASSIGN_OR_RETURN(ContainerGroup group, GetVisible(account_id, group_id));
+  ASSIGN_OR_RETURN(ContainerGroup group, Get(account_id, group_id));
   return UpdateWithRetry(store_, std::move(group), [&](ContainerGroup& g) {
     if (g.deleting) return GroupNotFound(group_id);
     GroupPhase phase = g.status.phase;

@@ -44,11 +44,11 @@ class ContainerGroupService {
   Status Delete(const std::string& account_id, const std::string& group_id);
   // Only from Pending or Running (IncorrectStatus otherwise); the group shows Restarting.
   Status Restart(const std::string& account_id, const std::string& group_id);
+  // The account's visible (not deleting) group, or InvalidParameter.NotFound naming the ID —
+  // the same answer for other accounts' IDs and for IDs that never existed.
+  StatusOr<ContainerGroup> Get(const std::string& account_id, const std::string& group_id);
 
  private:
-  // The account's visible group, or InvalidParameter.NotFound (also for other accounts' IDs).
-  StatusOr<ContainerGroup> GetVisible(const std::string& account_id, const std::string& group_id);
-
   store::Store& store_;
   const Clock& clock_;
   const Topology& topology_;
