@@ -198,8 +198,10 @@ export class Registry {
 }
 
 export class Stack {
-  constructor(name) {
+  // `env`: extra OPENECI_* settings for this stack's server (e.g. a short token TTL).
+  constructor(name, { env = {} } = {}) {
     this.name = name;
+    this.extraEnv = env;
     this.accessKeyId = ACCESS_KEY_ID;
     this.accessKeySecret = ACCESS_KEY_SECRET;
     this.groups = new Set(); // every group id this stack created (for cleanup)
@@ -253,6 +255,9 @@ export class Stack {
       OPENECI_SANDBOX_IMAGE_ARCHIVE: this.imageArchives.pause,
       OPENECI_BACKOFF_BASE_MS: '200',
       OPENECI_BACKOFF_MAX_MS: '2000',
+      // busybox `sleep` is PID 1 of its container and ignores SIGTERM: keep deletes quick.
+      OPENECI_STOP_GRACE_SECONDS: '2',
+      ...this.extraEnv,
     };
   }
 
@@ -665,8 +670,8 @@ function installExitHandlers(stack) {
   }
 }
 
-export async function startStack(name) {
-  const s = new Stack(name);
+export async function startStack(name, options = {}) {
+  const s = new Stack(name, options);
   try {
     await s.start();
   } catch (e) {
