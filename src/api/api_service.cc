@@ -64,6 +64,8 @@ ApiService::ApiService(ApiEnv env, Authenticator& authenticator, std::string hos
       {"DescribeContainerGroups", &DescribeContainerGroups},
       {"DeleteContainerGroup", &DeleteContainerGroup},
       {"RestartContainerGroup", &RestartContainerGroup},
+      {"DescribeContainerGroupMetric", &DescribeContainerGroupMetric},
+      {"DescribeMultiContainerGroupMetric", &DescribeMultiContainerGroupMetric},
   };
 }
 

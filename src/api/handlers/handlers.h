@@ -12,12 +12,19 @@
 #include "core/model.h"
 #include "core/topology.h"
 
+namespace openeci::metrics {
+class MetricsSampler;
+}  // namespace openeci::metrics
+
 namespace openeci::api {
 
 // What handlers may use; owned by the server.
 struct ApiEnv {
   core::ContainerGroupService& groups;
   const core::Topology& topology;
+  // DescribeContainerGroupMetric, DescribeMultiContainerGroupMetric: the sampler and its rings.
+  // Null when not wired (then both actions answer unavailable).
+  metrics::MetricsSampler* metrics = nullptr;
 };
 
 struct RequestContext {
@@ -37,6 +44,9 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
 ActionResult DescribeContainerGroups(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DeleteContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DescribeMultiContainerGroupMetric(ApiEnv& env, const RequestContext& ctx,
+                                               Params& params);
 
 // Helpers shared by the handlers (handlers/common.cc).
 
