@@ -86,6 +86,8 @@ class MetricsSampler {
   size_t GroupCount() const;
 
   const SamplerOptions& options() const { return options_; }
+  // The clock samples are stamped with (metric queries measure their windows with it).
+  const Clock& clock() const { return clock_; }
 
  private:
   struct Ring {
