@@ -93,6 +93,42 @@ void FakeRuntime::KillSandbox(const std::string& id) {
   EraseSandboxLocked(id);
 }
 
+void FakeRuntime::SetExecResult(StatusOr<runtime::ExecSyncResult> result) {
+  std::lock_guard lock(mu_);
+  exec_result_ = std::move(result);
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> FakeRuntime::Execs() const {
+  std::lock_guard lock(mu_);
+  return execs_;
+}
+
+void FakeRuntime::SetContainerStats(const std::string& container_id,
+                                    const runtime::CpuStats& cpu,
+                                    const runtime::MemoryStats& memory) {
+  std::lock_guard lock(mu_);
+  runtime::ContainerStats& stats = container_stats_[container_id];
+  stats.cpu = cpu;
+  stats.memory = memory;
+}
+
+void FakeRuntime::SetSandboxInterfaces(const std::string& sandbox_id,
+                                       std::vector<runtime::InterfaceStats> interfaces) {
+  std::lock_guard lock(mu_);
+  interfaces_[sandbox_id] = std::move(interfaces);
+}
+
+StatusOr<ContainerInfo*> FakeRuntime::RunningLocked(const std::string& id, const char* what) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) {
+    return NotFound("container", id);
+  }
+  if (it->second.state != ContainerState::kRunning) {
+    return InternalError(std::string(what) + ": container " + id + " is not running");
+  }
+  return &it->second;
+}
+
 void FakeRuntime::ExitLocked(ContainerInfo& c, int exit_code) {
   c.state = ContainerState::kExited;
   c.exit_code = exit_code;
@@ -283,6 +319,106 @@ StatusOr<std::vector<ContainerInfo>> FakeRuntime::ListContainers(const std::stri
     if (sandbox_id.empty() || c.sandbox_id == sandbox_id) {
       out.push_back(c);
     }
+  }
+  return out;
+}
+
+StatusOr<std::vector<runtime::ImageInfo>> FakeRuntime::ListImages() {
+  std::lock_guard lock(mu_);
+  std::vector<runtime::ImageInfo> out;
+  for (const std::string& image : images_) {
+    runtime::ImageInfo info;
+    info.id = "sha256:" + image;
+    info.repo_tags = {image};
+    auto it = image_sizes_.find(image);
+    info.size_bytes = it == image_sizes_.end() ? (1u << 20) : it->second;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status FakeRuntime::RemoveImage(const std::string& image) {
+  std::lock_guard lock(mu_);
+  images_.erase(runtime::NormalizeImage(image));
+  return Status::Ok();
+}
+
+void FakeRuntime::SetImageSize(const std::string& image, uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  image_sizes_[runtime::NormalizeImage(image)] = bytes;
+}
+
+StatusOr<runtime::ExecSyncResult> FakeRuntime::ExecSync(const std::string& container_id,
+                                                       const std::vector<std::string>& command,
+                                                       int64_t /*timeout_seconds*/) {
+  std::lock_guard lock(mu_);
+  execs_.emplace_back(container_id, command);
+  RETURN_IF_ERROR(RunningLocked(container_id, "ExecSync").status());
+  return exec_result_;
+}
+
+StatusOr<std::string> FakeRuntime::Exec(const std::string& container_id,
+                                        const std::vector<std::string>& /*command*/,
+                                        bool /*tty*/, bool /*stdin_open*/) {
+  std::lock_guard lock(mu_);
+  ++calls_.exec;
+  RETURN_IF_ERROR(RunningLocked(container_id, "Exec").status());
+  return "http://127.0.0.1:0/exec/fake-" + std::to_string(next_id_++);
+}
+
+Status FakeRuntime::ReopenContainerLog(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  ++calls_.reopen_log;
+  return RunningLocked(container_id, "ReopenContainerLog").status();
+}
+
+StatusOr<std::vector<runtime::SandboxStats>> FakeRuntime::ListSandboxStats() {
+  std::lock_guard lock(mu_);
+  const int64_t now = NowNs();
+  std::vector<runtime::SandboxStats> out;
+  for (const auto& [sandbox_id, sb] : sandboxes_) {
+    if (sb.info.state != SandboxState::kReady) {
+      continue;
+    }
+    runtime::SandboxStats pod;
+    pod.id = sandbox_id;
+    pod.labels = sb.info.labels;
+    pod.cpu.timestamp_ns = now;
+    pod.memory.timestamp_ns = now;
+    auto ifs = interfaces_.find(sandbox_id);
+    if (ifs != interfaces_.end()) {
+      pod.interfaces = ifs->second;
+    } else {
+      pod.interfaces.push_back({.name = "eth0"});
+    }
+    for (const auto& [id, c] : containers_) {
+      if (c.sandbox_id != sandbox_id || c.state != ContainerState::kRunning) {
+        continue;
+      }
+      runtime::ContainerStats stats;
+      auto configured = container_stats_.find(id);
+      if (configured != container_stats_.end()) {
+        stats = configured->second;
+      }
+      stats.id = id;
+      stats.name = c.name;
+      stats.labels = c.labels;
+      if (stats.cpu.timestamp_ns == 0) {
+        stats.cpu.timestamp_ns = now;
+      }
+      if (stats.memory.timestamp_ns == 0) {
+        stats.memory.timestamp_ns = now;
+      }
+      pod.cpu.usage_core_nanoseconds += stats.cpu.usage_core_nanoseconds;
+      pod.cpu.usage_nano_cores += stats.cpu.usage_nano_cores;
+      pod.memory.working_set_bytes += stats.memory.working_set_bytes;
+      pod.memory.usage_bytes += stats.memory.usage_bytes;
+      pod.memory.available_bytes += stats.memory.available_bytes;
+      pod.memory.rss_bytes += stats.memory.rss_bytes;
+      pod.memory.cache_bytes += stats.memory.cache_bytes;
+      pod.containers.push_back(std::move(stats));
+    }
+    out.push_back(std::move(pod));
   }
   return out;
 }

@@ -26,6 +26,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -51,6 +52,8 @@ class FakeRuntime final : public runtime::Runtime {
     int start_container = 0;
     int stop_container = 0;
     int remove_container = 0;
+    int exec = 0;        // Exec (interactive) calls
+    int reopen_log = 0;  // ReopenContainerLog calls
     std::vector<int64_t> stop_timeouts;  // the timeout of every StopContainer call, in order
   };
 
@@ -72,6 +75,15 @@ class FakeRuntime final : public runtime::Runtime {
   std::vector<runtime::ContainerInfo> ContainersNamed(const std::string& group_id,
                                                       const std::string& name) const;
   size_t SandboxCount() const;
+  // What ExecSync answers from now on (a result or an error status).
+  void SetExecResult(StatusOr<runtime::ExecSyncResult> result);
+  // Every ExecSync call: container ID and command, in order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> Execs() const;
+  // The stats ListSandboxStats reports for `container_id` (id, name and labels are filled in).
+  void SetContainerStats(const std::string& container_id, const runtime::CpuStats& cpu,
+                         const runtime::MemoryStats& memory);
+  void SetSandboxInterfaces(const std::string& sandbox_id,
+                            std::vector<runtime::InterfaceStats> interfaces);
   // The sandbox and its containers vanish without any call (a host reboot, an operator's
   // crictl rmp).
   void KillSandbox(const std::string& id);
@@ -95,25 +107,30 @@ class FakeRuntime final : public runtime::Runtime {
   StatusOr<runtime::ContainerInfo> InspectContainer(const std::string& container_id) override;
   StatusOr<std::vector<runtime::ContainerInfo>> ListContainers(
       const std::string& sandbox_id) override;
-  // Not modelled yet: answer kInternal.
-  StatusOr<runtime::ExecSyncResult> ExecSync(const std::string&, const std::vector<std::string>&,
-                                             int64_t) override {
-    return NotModelled();
-  }
-  StatusOr<std::string> Exec(const std::string&, const std::vector<std::string>&, bool,
-                             bool) override {
-    return NotModelled();
-  }
-  Status ReopenContainerLog(const std::string&) override { return NotModelled(); }
-  StatusOr<std::vector<runtime::SandboxStats>> ListSandboxStats() override {
-    return NotModelled();
-  }
-  StatusOr<std::vector<runtime::ImageInfo>> ListImages() override { return NotModelled(); }
-  Status RemoveImage(const std::string&) override { return NotModelled(); }
+  // Running containers only (kNotFound for unknown ones, kInternal when not running, as
+  // containerd answers); the result is the one set with SetExecResult (default: exit 0, no
+  // output) and the command is recorded (Execs).
+  StatusOr<runtime::ExecSyncResult> ExecSync(const std::string& container_id,
+                                             const std::vector<std::string>& command,
+                                             int64_t timeout_seconds) override;
+  // Running containers only; answers "http://127.0.0.1:0/exec/fake-N" (nothing listens).
+  StatusOr<std::string> Exec(const std::string& container_id,
+                             const std::vector<std::string>& command, bool tty,
+                             bool stdin_open) override;
+  // Ok for a running container (counted in Calls::reopen_log).
+  Status ReopenContainerLog(const std::string& container_id) override;
+  // Every ready sandbox with its running containers; each container's numbers come from
+  // SetContainerStats (zero by default), the pod's are their sums; interfaces from
+  // SetSandboxInterfaces (default: one "eth0" with zero counters). Timestamps are the clock's
+  // now where the configured stats carry none.
+  StatusOr<std::vector<runtime::SandboxStats>> ListSandboxStats() override;
+  // Every present image, tagged with its normalised reference; sizes from SetImageSize
+  // (default 1 MiB).
+  StatusOr<std::vector<runtime::ImageInfo>> ListImages() override;
+  Status RemoveImage(const std::string& image) override;
+  void SetImageSize(const std::string& image, uint64_t bytes);
 
  private:
-  static Status NotModelled() { return InternalError("not modelled by FakeRuntime"); }
-
   struct Sandbox {
     runtime::SandboxInfo info;
     std::string reserved_name;  // name/uid/namespace/attempt
@@ -122,17 +139,24 @@ class FakeRuntime final : public runtime::Runtime {
 
   int64_t NowNs() const;
   // The helpers below require mu_.
+  // The container `id` when it exists and runs; kNotFound / kInternal otherwise.
+  StatusOr<runtime::ContainerInfo*> RunningLocked(const std::string& id, const char* what);
   void ExitLocked(runtime::ContainerInfo& c, int exit_code);
   void EraseSandboxLocked(const std::string& id);
 
   const Clock& clock_;
   mutable std::mutex mu_;
   std::set<std::string> images_;                              // guarded by mu_
+  std::map<std::string, uint64_t> image_sizes_;               // guarded by mu_
   std::string pull_error_;                                    // guarded by mu_
   std::vector<Pull> pulls_;                                   // guarded by mu_
   Calls calls_;                                               // guarded by mu_
   std::map<std::string, Sandbox> sandboxes_;                  // guarded by mu_
   std::map<std::string, runtime::ContainerInfo> containers_;  // guarded by mu_
+  StatusOr<runtime::ExecSyncResult> exec_result_ = runtime::ExecSyncResult();  // mu_
+  std::vector<std::pair<std::string, std::vector<std::string>>> execs_;      // guarded by mu_
+  std::map<std::string, runtime::ContainerStats> container_stats_;           // guarded by mu_
+  std::map<std::string, std::vector<runtime::InterfaceStats>> interfaces_;   // guarded by mu_
   int next_id_ = 1;                                           // guarded by mu_
   int next_ip_ = 2;                                           // guarded by mu_
 };

@@ -60,6 +60,9 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
     c.http_threads = static_cast<int>(std::max<int64_t>(1, n));
+  } else if (key == "metrics_interval_seconds") {
+    ASSIGN_OR_RETURN(c.metrics_interval_seconds, ToInt(key, v));
+    if (c.metrics_interval_seconds < 1) return Bad("metrics_interval_seconds must be at least 1");
   } else if (key == "controller_workers") {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
@@ -75,7 +78,7 @@ const char* const kKeys[] = {
     "subnet", "security_group", "bridge", "sandbox_image", "sandbox_image_archive",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "stop_grace_seconds", "http_threads",
-    "controller_workers"};
+    "controller_workers", "metrics_interval_seconds"};
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include "common/ids.h"
 #include "controller/controller.h"
 #include "core/container_group_service.h"
+#include "metrics/metrics_sampler.h"
 #include "runtime/containerd/containerd_process.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
@@ -156,10 +157,17 @@ int Serve(const std::string& config_file) {
     return 1;
   }
 
+  metrics::SamplerOptions mo;
+  mo.interval = std::chrono::seconds(config.metrics_interval_seconds);
+  metrics::MetricsSampler sampler(**cri, clock, mo);
+  sampler.Start();
+
   core::ContainerGroupService groups(**store, clock, config.topology);
   api::Authenticator authenticator(
       [&store](const std::string& id) { return (*store)->GetAccessKey(id); }, clock);
-  api::ApiService api(api::ApiEnv{groups, config.topology}, authenticator, "eci.aliyuncs.com");
+  api::ApiEnv api_env{groups, config.topology};
+  api_env.metrics = &sampler;
+  api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
   api::HttpServer http([&api](const api::HttpRequest& r) { return api.Handle(r); },
                        [&api](int status, const std::string& reason) {
                          return api.HandleUnparsable(status, reason);
@@ -176,6 +184,7 @@ int Serve(const std::string& config_file) {
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: shutting down", sig);
   http.Stop();
+  sampler.Stop();
   controller.Stop();
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   Status st = (*containerd)->Stop();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -577,28 +578,345 @@ StatusOr<std::vector<ContainerInfo>> CriRuntime::ListContainers(const std::strin
 
 }  // namespace openeci::runtime
 
-// --- Not implemented yet (logs/exec/metrics/image caches issue) ------------------------------
+
+// --- Exec, logs, stats and images ------------------------------------------------------------
 
 namespace openeci::runtime {
 namespace {
-Status NotYet(const char* what) {
-  return Status(StatusClass::kInternal, "InternalError", std::string(what) + " is not implemented yet");
+
+// containerd answers ExecSync when the command's own timeout fires; the gRPC deadline is a bit
+// longer so that its answer (DEADLINE_EXCEEDED with its explanation) arrives first.
+constexpr seconds kExecSyncSlack(5);
+// ExecSync with no command timeout still gets a deadline: a probe must never hang a worker.
+constexpr std::chrono::minutes kExecSyncMaxDeadline(10);
+
+bool HasOption(const std::string& options, const std::string& wanted) {
+  std::istringstream in(options);
+  std::string opt;
+  while (std::getline(in, opt, ',')) {
+    if (opt == wanted) {
+      return true;
+    }
+  }
+  return false;
 }
+
+// Where memory.stat lives and which of its keys is the page cache: the v1 memory hierarchy
+// ("total_cache" covers the cgroup's descendants, "cache" only itself), else the unified
+// hierarchy ("file"). Read once: mounts do not move while we run.
+struct MemoryHierarchy {
+  std::string mount;
+  std::vector<std::string> cache_keys;
+};
+
+const MemoryHierarchy& MemoryCgroup() {
+  static const MemoryHierarchy kHierarchy = [] {
+    MemoryHierarchy v1, v2;
+    std::ifstream in("/proc/self/mounts");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string dev, dir, type, options;
+      fields >> dev >> dir >> type >> options;
+      if (type == "cgroup" && HasOption(options, "memory")) {
+        v1 = {dir, {"total_cache", "cache"}};
+      } else if (type == "cgroup2") {
+        v2 = {dir, {"file"}};
+      }
+    }
+    return v1.mount.empty() ? v2 : v1;
+  }();
+  return kHierarchy;
+}
+
+// Page-cache bytes of the cgroup at `cgroup_path` (absolute within the hierarchy); 0 when it
+// cannot be read (no cgroup parent known, cgroup already gone).
+uint64_t PageCacheBytes(const std::string& cgroup_path) {
+  const MemoryHierarchy& h = MemoryCgroup();
+  if (cgroup_path.empty() || h.mount.empty()) {
+    return 0;
+  }
+  std::ifstream in(h.mount + cgroup_path + "/memory.stat");
+  std::map<std::string, uint64_t> values;
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key >> value) {
+    values[key] = value;
+  }
+  for (const std::string& wanted : h.cache_keys) {
+    auto it = values.find(wanted);
+    if (it != values.end()) {
+      return it->second;
+    }
+  }
+  return 0;
+}
+
+CpuStats ToCpuStats(const cri::CpuUsage& u) {
+  CpuStats c;
+  c.timestamp_ns = u.timestamp();
+  c.usage_core_nanoseconds = u.usage_core_nano_seconds().value();
+  c.usage_nano_cores = u.usage_nano_cores().value();
+  return c;
+}
+
+MemoryStats ToMemoryStats(const cri::MemoryUsage& u) {
+  MemoryStats m;
+  m.timestamp_ns = u.timestamp();
+  m.working_set_bytes = u.working_set_bytes().value();
+  m.usage_bytes = u.usage_bytes().value();
+  m.available_bytes = u.available_bytes().value();
+  m.rss_bytes = u.rss_bytes().value();
+  return m;
+}
+
+InterfaceStats ToInterfaceStats(const cri::NetworkInterfaceUsage& n) {
+  InterfaceStats i;
+  i.name = n.name();
+  i.rx_bytes = n.rx_bytes().value();
+  i.rx_errors = n.rx_errors().value();
+  i.tx_bytes = n.tx_bytes().value();
+  i.tx_errors = n.tx_errors().value();
+  return i;
+}
+
+ContainerStats ToContainerStats(const cri::ContainerStats& s) {
+  ContainerStats c;
+  c.id = s.attributes().id();
+  c.name = s.attributes().metadata().name();
+  c.labels = ToLabels(s.attributes().labels());
+  c.cpu = ToCpuStats(s.cpu());
+  c.memory = ToMemoryStats(s.memory());
+  return c;
+}
+
+// Pod totals as the sum of its containers, for when the runtime gives no pod-level numbers.
+void SumContainers(SandboxStats& pod) {
+  pod.cpu = CpuStats();
+  pod.memory = MemoryStats();
+  for (const ContainerStats& c : pod.containers) {
+    pod.cpu.timestamp_ns = std::max(pod.cpu.timestamp_ns, c.cpu.timestamp_ns);
+    pod.cpu.usage_core_nanoseconds += c.cpu.usage_core_nanoseconds;
+    pod.cpu.usage_nano_cores += c.cpu.usage_nano_cores;
+    pod.memory.timestamp_ns = std::max(pod.memory.timestamp_ns, c.memory.timestamp_ns);
+    pod.memory.working_set_bytes += c.memory.working_set_bytes;
+    pod.memory.usage_bytes += c.memory.usage_bytes;
+    pod.memory.available_bytes += c.memory.available_bytes;
+    pod.memory.rss_bytes += c.memory.rss_bytes;
+  }
+}
+
 }  // namespace
 
-StatusOr<ExecSyncResult> CriRuntime::ExecSync(const std::string&, const std::vector<std::string>&,
-                                              int64_t) {
-  return NotYet("ExecSync");
+StatusOr<ExecSyncResult> CriRuntime::ExecSync(const std::string& container_id,
+                                              const std::vector<std::string>& command,
+                                              int64_t timeout_seconds) {
+  if (command.empty()) {
+    return InvalidParameter("ExecSync in " + container_id + ": empty command");
+  }
+  cri::ExecSyncRequest req;
+  req.set_container_id(container_id);
+  for (const std::string& arg : command) {
+    req.add_cmd(arg);
+  }
+  const int64_t timeout = std::max<int64_t>(timeout_seconds, 0);
+  req.set_timeout(timeout);
+  const std::chrono::system_clock::duration deadline =
+      timeout > 0 ? std::chrono::system_clock::duration(seconds(timeout) + kExecSyncSlack)
+                  : std::chrono::system_clock::duration(kExecSyncMaxDeadline);
+  cri::ExecSyncResponse resp;
+  grpc::Status s =
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ExecSync, req, &resp, deadline);
+  if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return UnavailableError("exec in container " + container_id + " did not finish within " +
+                            (timeout > 0 ? "its timeout of " + std::to_string(timeout) + " s"
+                                         : std::string("the maximum exec time")) +
+                            ": " + s.error_message());
+  }
+  if (!s.ok()) {
+    return FromGrpc(s, "ExecSync in " + container_id);
+  }
+  ExecSyncResult result;
+  result.exit_code = resp.exit_code();
+  result.stdout_data = resp.stdout();
+  result.stderr_data = resp.stderr();
+  return result;
 }
-StatusOr<std::string> CriRuntime::Exec(const std::string&, const std::vector<std::string>&, bool,
-                                       bool) {
-  return NotYet("Exec");
+
+StatusOr<std::string> CriRuntime::Exec(const std::string& container_id,
+                                       const std::vector<std::string>& command, bool tty,
+                                       bool stdin_open) {
+  if (command.empty()) {
+    return InvalidParameter("Exec in " + container_id + ": empty command");
+  }
+  cri::ExecRequest req;
+  req.set_container_id(container_id);
+  for (const std::string& arg : command) {
+    req.add_cmd(arg);
+  }
+  req.set_tty(tty);
+  req.set_stdin(stdin_open);
+  req.set_stdout(true);
+  req.set_stderr(!tty);  // a TTY has one combined output stream
+  cri::ExecResponse resp;
+  grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::Exec, req, &resp);
+  if (!s.ok()) {
+    return FromGrpc(s, "Exec in " + container_id);
+  }
+  return resp.url();
 }
-Status CriRuntime::ReopenContainerLog(const std::string&) { return NotYet("ReopenContainerLog"); }
+
+Status CriRuntime::ReopenContainerLog(const std::string& container_id) {
+  cri::ReopenContainerLogRequest req;
+  req.set_container_id(container_id);
+  cri::ReopenContainerLogResponse resp;
+  return FromGrpc(
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ReopenContainerLog, req, &resp),
+      "ReopenContainerLog " + container_id);
+}
+
+void CriRuntime::FillCpuRate(const std::string& id, CpuStats& cpu) {
+  if (cpu.timestamp_ns == 0) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  CpuStats& prev = cpu_samples_[id];
+  if (cpu.usage_nano_cores == 0 && prev.timestamp_ns != 0 && cpu.timestamp_ns > prev.timestamp_ns &&
+      cpu.usage_core_nanoseconds >= prev.usage_core_nanoseconds) {
+    const long double used = cpu.usage_core_nanoseconds - prev.usage_core_nanoseconds;
+    const long double elapsed = cpu.timestamp_ns - prev.timestamp_ns;
+    cpu.usage_nano_cores = static_cast<uint64_t>(used * 1e9L / elapsed);
+  }
+  prev = cpu;
+}
+
+StatusOr<std::vector<ContainerStats>> CriRuntime::ContainerStatsOf(const std::string& sandbox_id) {
+  cri::ListContainerStatsRequest req;
+  req.mutable_filter()->set_pod_sandbox_id(sandbox_id);
+  cri::ListContainerStatsResponse resp;
+  grpc::Status s =
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ListContainerStats, req, &resp);
+  if (!s.ok()) {
+    return FromGrpc(s, "ListContainerStats of " + sandbox_id);
+  }
+  std::vector<ContainerStats> out;
+  for (const cri::ContainerStats& c : resp.stats()) {
+    out.push_back(ToContainerStats(c));
+  }
+  return out;
+}
+
 StatusOr<std::vector<SandboxStats>> CriRuntime::ListSandboxStats() {
-  return NotYet("ListSandboxStats");
+  std::vector<SandboxStats> out;
+  cri::ListPodSandboxStatsResponse resp;
+  grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ListPodSandboxStats,
+                          cri::ListPodSandboxStatsRequest(), &resp);
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return FromGrpc(s, "ListPodSandboxStats");
+  }
+  if (s.ok()) {
+    for (const cri::PodSandboxStats& ps : resp.stats()) {
+      SandboxStats pod;
+      pod.id = ps.attributes().id();
+      pod.labels = ToLabels(ps.attributes().labels());
+      const cri::LinuxPodSandboxStats& lx = ps.linux();
+      pod.cpu = ToCpuStats(lx.cpu());
+      pod.memory = ToMemoryStats(lx.memory());
+      if (lx.network().has_default_interface()) {
+        pod.interfaces.push_back(ToInterfaceStats(lx.network().default_interface()));
+      }
+      for (const cri::NetworkInterfaceUsage& n : lx.network().interfaces()) {
+        pod.interfaces.push_back(ToInterfaceStats(n));
+      }
+      for (const cri::ContainerStats& c : lx.containers()) {
+        pod.containers.push_back(ToContainerStats(c));
+      }
+      out.push_back(std::move(pod));
+    }
+  } else {
+    // One broken sandbox (e.g. one without a cgroup parent) fails containerd's whole list:
+    // fall back to the ready sandboxes one by one, from their containers' stats.
+    cri::ListPodSandboxRequest req;
+    req.mutable_filter()->mutable_state()->set_state(cri::SANDBOX_READY);
+    cri::ListPodSandboxResponse list;
+    s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ListPodSandbox, req, &list);
+    if (!s.ok()) {
+      return FromGrpc(s, "ListPodSandbox");
+    }
+    for (const cri::PodSandbox& item : list.items()) {
+      SandboxStats pod;
+      pod.id = item.id();
+      pod.labels = ToLabels(item.labels());
+      out.push_back(std::move(pod));
+    }
+  }
+
+  std::set<std::string> seen;
+  for (SandboxStats& pod : out) {
+    // containerd 1.6 gives pod-level numbers only for sandboxes with a cgroup parent.
+    if (pod.cpu.timestamp_ns == 0 || pod.containers.empty()) {
+      StatusOr<std::vector<ContainerStats>> containers = ContainerStatsOf(pod.id);
+      if (containers.ok()) {
+        pod.containers = std::move(containers).value();
+      }
+      if (pod.cpu.timestamp_ns == 0) {
+        SumContainers(pod);
+      }
+    }
+    const std::string parent = CgroupParentOf(pod.id);
+    for (ContainerStats& c : pod.containers) {
+      c.memory.cache_bytes = parent.empty() ? 0 : PageCacheBytes(parent + "/" + c.id);
+      FillCpuRate(c.id, c.cpu);
+      seen.insert(c.id);
+    }
+    pod.memory.cache_bytes = PageCacheBytes(parent);
+    FillCpuRate(pod.id, pod.cpu);
+    seen.insert(pod.id);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(cpu_samples_, [&](const auto& entry) { return seen.count(entry.first) == 0; });
+  return out;
 }
-StatusOr<std::vector<ImageInfo>> CriRuntime::ListImages() { return NotYet("ListImages"); }
-Status CriRuntime::RemoveImage(const std::string&) { return NotYet("RemoveImage"); }
+
+StatusOr<std::vector<ImageInfo>> CriRuntime::ListImages() {
+  cri::ListImagesResponse resp;
+  grpc::Status s = Invoke(*stubs_->image, &cri::ImageService::Stub::ListImages,
+                          cri::ListImagesRequest(), &resp);
+  if (!s.ok()) {
+    return FromGrpc(s, "ListImages");
+  }
+  std::vector<ImageInfo> out;
+  out.reserve(resp.images_size());
+  for (const cri::Image& image : resp.images()) {
+    ImageInfo info;
+    info.id = image.id();
+    info.repo_tags.assign(image.repo_tags().begin(), image.repo_tags().end());
+    info.size_bytes = image.size();
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status CriRuntime::RemoveImage(const std::string& image) {
+  cri::ImageStatusRequest status_req;
+  status_req.mutable_image()->set_image(image);
+  cri::ImageStatusResponse status;
+  grpc::Status s =
+      Invoke(*stubs_->image, &cri::ImageService::Stub::ImageStatus, status_req, &status);
+  if (IsNotFound(s) || (s.ok() && status.image().id().empty())) {
+    return Status::Ok();  // already absent
+  }
+  if (!s.ok()) {
+    return FromGrpc(s, "ImageStatus " + image);
+  }
+  cri::RemoveImageRequest req;
+  req.mutable_image()->set_image(status.image().id());
+  cri::RemoveImageResponse resp;
+  s = Invoke(*stubs_->image, &cri::ImageService::Stub::RemoveImage, req, &resp);
+  if (IsNotFound(s)) {
+    return Status::Ok();
+  }
+  return FromGrpc(s, "RemoveImage " + image);
+}
 
 }  // namespace openeci::runtime

@@ -1,9 +1,16 @@
 // CriRuntime: the Runtime interface over containerd's CRI gRPC API (runtime.v1), runc only.
 //
 // Every call has a deadline (10 s; PullImage 10 min; StopContainer its timeout + 10 s; sandbox
-// stop/remove 30 s because they tear down networking and every container). gRPC errors become
-// Status: UNAVAILABLE -> UnavailableError, NOT_FOUND -> kNotFound "InvalidParameter.NotFound",
-// anything else -> InternalError carrying containerd's message.
+// stop/remove 30 s because they tear down networking and every container; ExecSync its timeout
+// + 5 s, or 10 min without one). gRPC errors become Status: UNAVAILABLE -> UnavailableError,
+// NOT_FOUND -> kNotFound "InvalidParameter.NotFound", anything else -> InternalError carrying
+// containerd's message (ExecSync's DEADLINE_EXCEEDED -> UnavailableError naming the timeout).
+//
+// ListSandboxStats uses CRI ListPodSandboxStats; where containerd gives no pod-level numbers (a
+// sandbox without cgroup parent) or the list fails, it falls back to ListContainerStats and sums
+// the containers. Page cache (MemoryStats::cache_bytes) is read from memory.stat of the cgroup
+// directories under the sandbox's cgroup parent; usage_nano_cores, when containerd reports 0,
+// is computed from this object's previous sample.
 //
 // Beyond CRI, RemoveSandbox and RemoveContainer clean what CRI leaves behind: the cgroup
 // directories under the sandbox's cgroup_parent (in every mounted hierarchy) and the CNI result
@@ -72,10 +79,17 @@ class CriRuntime final : public Runtime {
   // The sandbox's cgroup parent: remembered, or read back from its label; "" when unknown.
   std::string CgroupParentOf(const std::string& sandbox_id);
   StatusOr<std::string> SandboxOfContainer(const std::string& container_id);
+  // ListContainerStats of one sandbox.
+  StatusOr<std::vector<ContainerStats>> ContainerStatsOf(const std::string& sandbox_id);
+  // When the runtime reports no usage_nano_cores (containerd does on the first sample, and not
+  // at all for some objects), computes it from this object's previous sample; then remembers
+  // `cpu` as the latest sample of `id`.
+  void FillCpuRate(const std::string& id, CpuStats& cpu);
 
   std::unique_ptr<Stubs> stubs_;
   std::mutex mu_;
   std::map<std::string, std::string> cgroup_parents_;  // sandbox id -> cgroup parent; mu_
+  std::map<std::string, CpuStats> cpu_samples_;  // sandbox/container id -> last sample; mu_
 };
 
 }  // namespace openeci::runtime

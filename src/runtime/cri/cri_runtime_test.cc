@@ -22,10 +22,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "runtime/containerd/containerd_process.h"
+#include "runtime/cri/exec_stream.h"
 
 namespace openeci::runtime {
 namespace {
@@ -220,6 +223,13 @@ class CriRuntimeTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.ToString();
     Report("StartContainer", t0);
     return *id;
+  }
+
+  // A running `sleep 1000` in a new sandbox named `sandbox_name`; "" on failure.
+  std::string StartSleeper(const std::string& sandbox_name) {
+    SandboxConfig s = MakeSandbox(sandbox_name);
+    const std::string sid = RunSandbox(s);
+    return sid.empty() ? "" : CreateAndStart(sid, MakeContainer("app", {"sleep", "1000"}), s);
   }
 
   ContainerInfo WaitExited(const std::string& container_id) {
@@ -566,6 +576,266 @@ TEST_F(CriRuntimeTest, RestartedOpenEciAdoptsRunningContainerd) {
   EXPECT_NE(::kill(pid, 0), 0) << "containerd still running after Stop";
   UnmountUnder(o.state_dir);
   std::system((std::string("ip link del ") + kAdoptBridge + " 2>/dev/null").c_str());
+}
+
+TEST_F(CriRuntimeTest, ExecSyncReturnsBothStreamsAndTheExitCode) {
+  const std::string cid = StartSleeper("sb-execsync");
+  ASSERT_FALSE(cid.empty());
+
+  const auto t0 = Clock::now();
+  auto r = runtime_->ExecSync(cid, {"sh", "-c", "echo out; echo err >&2; exit 7"}, 10);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Report("ExecSync", t0);
+  EXPECT_EQ(r->exit_code, 7);
+  EXPECT_EQ(r->stdout_data, "out\n");
+  EXPECT_EQ(r->stderr_data, "err\n");
+
+  auto ok = runtime_->ExecSync(cid, {"true"}, 10);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->exit_code, 0);
+
+  auto missing = runtime_->ExecSync("no-such-container", {"true"}, 10);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().cls(), StatusClass::kNotFound) << missing.status().ToString();
+  EXPECT_EQ(runtime_->ExecSync(cid, {}, 10).status().cls(), StatusClass::kInvalidArgument);
+}
+
+TEST_F(CriRuntimeTest, ExecSyncTimeoutIsUnavailableAndNamesTheTimeout) {
+  const std::string cid = StartSleeper("sb-exectimeout");
+  ASSERT_FALSE(cid.empty());
+
+  const auto t0 = Clock::now();
+  auto r = runtime_->ExecSync(cid, {"sleep", "10"}, 1);
+  const auto elapsed = Clock::now() - t0;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().cls(), StatusClass::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("timeout of 1 s"), std::string::npos) << r.status().message();
+  // It gave up on the command instead of waiting for it.
+  EXPECT_LT(elapsed, std::chrono::seconds(9));
+}
+
+// Reads every frame until the server closes the stream; returns the output per channel.
+std::map<int, std::string> ReadUntilClosed(ExecStreamClient& client, Status* end) {
+  std::map<int, std::string> out;
+  while (true) {
+    auto frame = client.Read();
+    if (!frame.ok()) {
+      *end = frame.status();
+      return out;
+    }
+    out[frame->channel] += frame->data;
+  }
+}
+
+TEST_F(CriRuntimeTest, ExecStreamsOutputAndTheExitCodeOverWebSocket) {
+  const std::string cid = StartSleeper("sb-exec");
+  ASSERT_FALSE(cid.empty());
+
+  const auto t0 = Clock::now();
+  auto url = runtime_->Exec(cid, {"sh", "-c", "echo hello; echo oops >&2; exit 3"}, false, false);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_TRUE(std::regex_match(*url, std::regex("http://127\\.0\\.0\\.1:[0-9]+/exec/[^/]+")))
+      << *url;
+  auto client = ExecStreamClient::Connect(*url);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  Status end;
+  std::map<int, std::string> out = ReadUntilClosed(**client, &end);
+  EXPECT_EQ(end.cls(), StatusClass::kUnavailable);
+  EXPECT_EQ(end.message().rfind("exec stream closed", 0), 0u) << end.message();
+  EXPECT_EQ(out[ExecStreamClient::kStdout], "hello\n");
+  EXPECT_EQ(out[ExecStreamClient::kStderr], "oops\n");
+  auto code = ExecStreamClient::ExitCodeOf(out[ExecStreamClient::kError]);
+  ASSERT_TRUE(code.ok()) << code.status().ToString() << " " << out[ExecStreamClient::kError];
+  EXPECT_EQ(*code, 3);
+  EXPECT_FALSE((*client)->Send(ExecStreamClient::kStdin, "late").ok());
+  (*client)->Close();
+  (*client)->Close();  // idempotent
+
+  Report("exec over WebSocket", t0);
+  // stdin reaches the command; a TTY merges the streams and takes a resize.
+  url = runtime_->Exec(cid, {"sh", "-c", "read line; echo got $line"}, false, true);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  client = ExecStreamClient::Connect(*url);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->Send(ExecStreamClient::kStdin, "hi there\n").ok());
+  out = ReadUntilClosed(**client, &end);
+  EXPECT_EQ(out[ExecStreamClient::kStdout], "got hi there\n");
+  code = ExecStreamClient::ExitCodeOf(out[ExecStreamClient::kError]);
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_EQ(*code, 0);
+
+  url = runtime_->Exec(cid, {"sh", "-c", "sleep 0.5; stty size; echo err >&2"}, true, true);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  client = ExecStreamClient::Connect(*url);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->Resize(100, 30).ok());
+  out = ReadUntilClosed(**client, &end);
+  EXPECT_NE(out[ExecStreamClient::kStdout].find("30 100"), std::string::npos)
+      << out[ExecStreamClient::kStdout];
+  EXPECT_NE(out[ExecStreamClient::kStdout].find("err"), std::string::npos);
+  EXPECT_EQ(out.count(ExecStreamClient::kStderr), 0u);
+
+  EXPECT_EQ(ExecStreamClient::Connect("ftp://127.0.0.1/x").status().cls(),
+            StatusClass::kInvalidArgument);
+  EXPECT_EQ(ExecStreamClient::Connect("http://127.0.0.1:1/exec/x").status().cls(),
+            StatusClass::kUnavailable);
+}
+
+TEST(ExecStreamClientTest, ExitCodeOfReadsKubernetesStatus) {
+  EXPECT_EQ(*ExecStreamClient::ExitCodeOf(R"({"metadata":{},"status":"Success"})"), 0);
+  EXPECT_EQ(*ExecStreamClient::ExitCodeOf(
+                R"({"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}})"),
+            3);
+  auto failed = ExecStreamClient::ExitCodeOf(
+      R"({"status":"Failure","message":"executable file not found"})");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("executable file not found"), std::string::npos);
+  EXPECT_FALSE(ExecStreamClient::ExitCodeOf("not json").ok());
+}
+
+TEST_F(CriRuntimeTest, SandboxStatsReportCpuMemoryAndNetwork) {
+  SandboxConfig s = MakeSandbox("sb-stats");
+  const std::string sid = RunSandbox(s);
+  ASSERT_FALSE(sid.empty());
+  ContainerConfig spin = MakeContainer("spin", {"sh", "-c", "while :; do :; done"});
+  spin.cpu_period = 100000;
+  spin.cpu_quota = 50000;
+  const std::string spin_id = CreateAndStart(sid, spin, s);
+  ASSERT_FALSE(spin_id.empty());
+  // 50 MiB of shared memory, charged to this container's cgroup as page cache.
+  ContainerConfig fill = MakeContainer(
+      "fill", {"sh", "-c", "dd if=/dev/zero of=/dev/shm/fill bs=1M count=50; sleep 1000"});
+  const std::string fill_id = CreateAndStart(sid, fill, s);
+  ASSERT_FALSE(fill_id.empty());
+
+  auto find_pod = [&](const std::vector<SandboxStats>& all) -> const SandboxStats* {
+    for (const SandboxStats& p : all) {
+      if (p.id == sid) {
+        return &p;
+      }
+    }
+    return nullptr;
+  };
+  auto find_container = [](const SandboxStats& pod, const std::string& id) {
+    const ContainerStats* found = nullptr;
+    for (const ContainerStats& c : pod.containers) {
+      if (c.id == id) {
+        found = &c;
+      }
+    }
+    return found;
+  };
+  // The fill has happened once the container's memory shows it.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto all = runtime_->ListSandboxStats();
+        const SandboxStats* pod = all.ok() ? find_pod(*all) : nullptr;
+        const ContainerStats* c = pod ? find_container(*pod, fill_id) : nullptr;
+        return c != nullptr && c->memory.usage_bytes >= (40u << 20);
+      },
+      std::chrono::seconds(15)));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto t0 = Clock::now();
+  auto all = runtime_->ListSandboxStats();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  Report("ListSandboxStats", t0);
+  const SandboxStats* pod = find_pod(*all);
+  ASSERT_NE(pod, nullptr);
+  EXPECT_EQ(pod->labels.at(kGroupIdLabel), "sb-stats");
+  EXPECT_EQ(pod->labels.count(kCgroupParentLabel), 0u);
+  EXPECT_GT(pod->cpu.timestamp_ns, 0);
+  EXPECT_GT(pod->cpu.usage_core_nanoseconds, 0u);
+  EXPECT_GT(pod->memory.working_set_bytes, 0u);
+  EXPECT_GE(pod->memory.usage_bytes, 40u << 20);
+  EXPECT_GE(pod->memory.cache_bytes, 40u << 20);
+  auto eth0 = std::find_if(pod->interfaces.begin(), pod->interfaces.end(),
+                           [](const InterfaceStats& i) { return i.name == "eth0"; });
+  ASSERT_NE(eth0, pod->interfaces.end());
+  EXPECT_GT(eth0->rx_bytes + eth0->tx_bytes, 0u);
+
+  ASSERT_EQ(pod->containers.size(), 2u);
+  const ContainerStats* spin_stats = find_container(*pod, spin_id);
+  ASSERT_NE(spin_stats, nullptr);
+  EXPECT_EQ(spin_stats->name, "spin");
+  EXPECT_EQ(spin_stats->labels.at(kContainerNameLabel), "spin");
+  const ContainerStats* fill_stats = find_container(*pod, fill_id);
+  ASSERT_NE(fill_stats, nullptr);
+  EXPECT_GE(fill_stats->memory.usage_bytes, 40u << 20);
+  EXPECT_GE(fill_stats->memory.cache_bytes, 40u << 20);
+  EXPECT_GT(fill_stats->memory.working_set_bytes, 0u);
+
+  // A rate needs two samples: the spinning container is held to half a CPU.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  all = runtime_->ListSandboxStats();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  pod = find_pod(*all);
+  ASSERT_NE(pod, nullptr);
+  std::printf("pod usage_nano_cores %llu\n",
+              static_cast<unsigned long long>(pod->cpu.usage_nano_cores));
+  EXPECT_GT(pod->cpu.usage_nano_cores, 100'000'000u);
+  EXPECT_LT(pod->cpu.usage_nano_cores, 1'000'000'000u);
+  spin_stats = find_container(*pod, spin_id);
+  ASSERT_NE(spin_stats, nullptr);
+  EXPECT_GT(spin_stats->cpu.usage_nano_cores, 100'000'000u);
+  EXPECT_LT(spin_stats->cpu.usage_nano_cores, 1'000'000'000u);
+
+  // Stopped sandboxes are not reported.
+  ASSERT_TRUE(runtime_->StopSandbox(sid).ok());
+  all = runtime_->ListSandboxStats();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(find_pod(*all), nullptr);
+}
+
+TEST_F(CriRuntimeTest, ReopenContainerLogOfARunningContainer) {
+  SandboxConfig s = MakeSandbox("sb-reopen");
+  const std::string sid = RunSandbox(s);
+  ASSERT_FALSE(sid.empty());
+  const std::string cid = CreateAndStart(
+      sid, MakeContainer("app", {"sh", "-c", "while :; do echo tick; sleep 0.2; done"}), s);
+  ASSERT_FALSE(cid.empty());
+  auto info = runtime_->InspectContainer(cid);
+  ASSERT_TRUE(info.ok());
+  // Rotate the log away; after the reopen the container writes to a fresh file.
+  const std::string rotated = info->log_path + ".1";
+  ASSERT_TRUE(WaitFor([&] { return !ReadFile(info->log_path).empty(); },
+                      std::chrono::seconds(5)));
+  fs::rename(info->log_path, rotated);
+  Status st = runtime_->ReopenContainerLog(cid);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(info->log_path).find(" stdout F tick") !=
+                                   std::string::npos; },
+                      std::chrono::seconds(5)));
+  EXPECT_EQ(runtime_->ReopenContainerLog("no-such-container").cls(), StatusClass::kNotFound);
+}
+
+TEST_F(CriRuntimeTest, ListImagesAndRemoveImage) {
+  auto images = runtime_->ListImages();
+  ASSERT_TRUE(images.ok()) << images.status().ToString();
+  auto busybox = std::find_if(images->begin(), images->end(), [](const ImageInfo& i) {
+    return std::find(i.repo_tags.begin(), i.repo_tags.end(), kBusybox) != i.repo_tags.end();
+  });
+  ASSERT_NE(busybox, images->end());
+  EXPECT_EQ(busybox->id.rfind("sha256:", 0), 0u) << busybox->id;
+  EXPECT_GT(busybox->size_bytes, 0u);
+
+  Status st = runtime_->RemoveImage(kBusybox);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto has = runtime_->ImageExists(kBusybox);
+  ASSERT_TRUE(has.ok());
+  EXPECT_FALSE(*has);
+  EXPECT_TRUE(runtime_->RemoveImage(kBusybox).ok());  // absent: still ok
+  images = runtime_->ListImages();
+  ASSERT_TRUE(images.ok());
+  for (const ImageInfo& i : *images) {
+    EXPECT_EQ(std::find(i.repo_tags.begin(), i.repo_tags.end(), kBusybox), i.repo_tags.end());
+  }
+
+  // The other tests need it back.
+  const std::string import = "ctr --address " + containerd_->socket_path() +
+                             " -n k8s.io images import " + images_ + "/busybox.tar >/dev/null";
+  ASSERT_EQ(std::system(import.c_str()), 0) << import;
+  has = runtime_->ImageExists(kBusybox);
+  ASSERT_TRUE(has.ok() && *has);
 }
 
 TEST(ContainerdProcessTest, ExternalSocketThatDoesNotAnswerFails) {
