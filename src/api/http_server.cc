@@ -7,7 +7,12 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
 
 namespace openeci::api {
 namespace {
@@ -15,11 +20,13 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 constexpr uint32_t kHeaderLimit = 128 * 1024;
 constexpr uint64_t kBodyLimit = 8 * 1024 * 1024;
 constexpr auto kIdleTimeout = std::chrono::seconds(75);
+constexpr uint64_t kWebSocketMessageLimit = 1024 * 1024;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -53,6 +60,122 @@ http::response<http::string_body> ToBeastResponse(const HttpResponse& r, unsigne
   return res;
 }
 
+// One accepted WebSocket connection. The I/O side (ReadLoop, WriteLoop) runs on the
+// connection's strand; the handler thread talks to it through the queues below.
+class WsSession final : public WebSocketSession,
+                        public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(websocket::stream<beast::tcp_stream>& ws, asio::any_io_executor strand)
+      : ws_(ws), strand_(strand), wake_(strand) {}
+
+  std::optional<WebSocketMessage> Receive() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !inbound_.empty() || read_closed_; });
+    if (inbound_.empty()) return std::nullopt;
+    WebSocketMessage m = std::move(inbound_.front());
+    inbound_.pop_front();
+    return m;
+  }
+
+  bool Send(std::string data) override {
+    {
+      std::lock_guard lock(mu_);
+      if (close_code_ || write_closed_) return false;
+      outbound_.push_back(std::move(data));
+    }
+    Wake();
+    return true;
+  }
+
+  void Close(uint16_t code, std::string reason) override {
+    {
+      std::lock_guard lock(mu_);
+      if (close_code_ || write_closed_) return;
+      close_code_ = code;
+      close_reason_ = std::move(reason);
+    }
+    Wake();
+  }
+
+  // Makes Receive return nullopt at once (server shutdown).
+  void Abort() {
+    std::lock_guard lock(mu_);
+    read_closed_ = true;
+    cv_.notify_all();
+  }
+
+  // Reads client messages into the inbound queue until the connection closes.
+  asio::awaitable<void> ReadLoop() {
+    beast::flat_buffer buffer;
+    for (;;) {
+      auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      WebSocketMessage m{ws_.got_binary(), beast::buffers_to_string(buffer.data())};
+      buffer.consume(buffer.size());
+      std::lock_guard lock(mu_);
+      inbound_.push_back(std::move(m));
+      cv_.notify_all();
+    }
+    {
+      std::lock_guard lock(mu_);
+      read_closed_ = true;
+      write_closed_ = true;
+      cv_.notify_all();
+    }
+    wake_.cancel();
+  }
+
+  // Writes queued messages, then the close frame once asked for.
+  asio::awaitable<void> WriteLoop() {
+    ws_.binary(true);
+    for (;;) {
+      std::optional<std::string> message;
+      std::optional<websocket::close_reason> close;
+      {
+        std::lock_guard lock(mu_);
+        if (write_closed_) break;
+        if (!outbound_.empty()) {
+          message = std::move(outbound_.front());
+          outbound_.pop_front();
+        } else if (close_code_) {
+          close = websocket::close_reason(static_cast<websocket::close_code>(*close_code_),
+                                          close_reason_);
+        }
+      }
+      if (message) {
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*message),
+                                                asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+      } else if (close) {
+        co_await ws_.async_close(*close, asio::as_tuple(asio::use_awaitable));
+        break;
+      } else {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+    }
+    std::lock_guard lock(mu_);
+    write_closed_ = true;
+  }
+
+ private:
+  void Wake() {
+    asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+  }
+
+  websocket::stream<beast::tcp_stream>& ws_;
+  asio::any_io_executor strand_;
+  asio::steady_timer wake_;  // used on the strand only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WebSocketMessage> inbound_;
+  std::deque<std::string> outbound_;
+  std::optional<uint16_t> close_code_;
+  std::string close_reason_;
+  bool read_closed_ = false;
+  bool write_closed_ = false;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -63,6 +186,44 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
+  WebSocketHandler ws_handler;
+  std::mutex ws_mu;
+  std::condition_variable ws_cv;
+  std::set<std::shared_ptr<WsSession>> ws_sessions;  // guarded by ws_mu; handler running
+
+  // Accepts the upgrade, runs the handler on a thread of its own and serves the connection
+  // until both sides are done.
+  asio::awaitable<void> RunWebSocket(beast::tcp_stream stream,
+                                     const http::request<http::string_body>& req,
+                                     WebSocketDecision decision) {
+    auto strand = co_await asio::this_coro::executor;
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws.next_layer().expires_never();
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(kWebSocketMessageLimit);
+    std::string subprotocol = decision.subprotocol;
+    ws.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
+      res.set(http::field::server, "OpenECI");
+      if (!subprotocol.empty()) res.set(http::field::sec_websocket_protocol, subprotocol);
+    }));
+    auto [ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    auto session = std::make_shared<WsSession>(ws, strand);
+    {
+      std::lock_guard lock(ws_mu);
+      if (stopped) co_return;
+      ws_sessions.insert(session);
+    }
+    std::thread([this, session, run = std::move(decision.run)] {
+      run(*session);
+      session->Close(static_cast<uint16_t>(websocket::close_code::normal), "");
+      std::lock_guard lock(ws_mu);
+      ws_sessions.erase(session);
+      ws_cv.notify_all();
+    }).detach();
+    using namespace asio::experimental::awaitable_operators;
+    co_await (session->ReadLoop() && session->WriteLoop());
+  }
 
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
@@ -95,6 +256,17 @@ struct HttpServer::Impl {
         break;
       }
       const auto& req = parser.get();
+      if (ws_handler && websocket::is_upgrade(req)) {
+        WebSocketDecision decision = ws_handler(ToHttpRequest(req, remote));
+        if (!decision.refusal && !stopped) {
+          co_await RunWebSocket(std::move(stream), req, std::move(decision));
+          co_return;
+        }
+        HttpResponse r = decision.refusal.value_or(error_renderer(503, "shutting down"));
+        auto res = ToBeastResponse(r, req.version(), false);
+        co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        break;
+      }
       bool keep_alive = req.keep_alive();
       HttpResponse r = handler(ToHttpRequest(req, remote));
       auto res = ToBeastResponse(r, req.version(), keep_alive);
@@ -114,7 +286,8 @@ struct HttpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      // One strand per connection: a WebSocket's reader and writer share it.
+      asio::co_spawn(asio::make_strand(io), Session(std::move(socket)), asio::detached);
     }
   }
 };
@@ -126,6 +299,10 @@ HttpServer::HttpServer(HttpHandler handler, HttpErrorRenderer error_renderer)
 }
 
 HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::SetWebSocketHandler(WebSocketHandler handler) {
+  impl_->ws_handler = std::move(handler);
+}
 
 Status HttpServer::Start(const std::string& address, int threads) {
   auto colon = address.rfind(':');
@@ -159,6 +336,16 @@ void HttpServer::Stop() {
   if (impl_->acceptor) {
     boost::system::error_code ec;
     impl_->acceptor->close(ec);
+  }
+  {
+    // WebSocket handlers run on their own threads and use the I/O threads: end them first.
+    std::unique_lock lock(impl_->ws_mu);
+    for (const auto& session : impl_->ws_sessions) {
+      session->Close(static_cast<uint16_t>(websocket::close_code::going_away),
+                     "server shutting down");
+      session->Abort();
+    }
+    impl_->ws_cv.wait(lock, [&] { return impl_->ws_sessions.empty(); });
   }
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();

@@ -1,7 +1,7 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast/Asio (C++20 coroutines). It parses
 // requests with generous but bounded limits (request line + headers up to 128 KiB, bodies up to
 // 8 MiB, chunked bodies included), hands each one to a synchronous handler and writes the
-// answer. Thread-safe: Start/Stop from one thread; the handler is called concurrently from the
+// answer. WebSocket upgrades go to an optional WebSocketHandler instead. Thread-safe: Start/Stop from one thread; the handler is called concurrently from the
 // server's I/O threads and must be thread-safe itself.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,37 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Called for requests the parser refused (too large, malformed): status and a reason.
 using HttpErrorRenderer = std::function<HttpResponse(int status, const std::string& reason)>;
 
+struct WebSocketMessage {
+  bool binary = true;
+  std::string data;
+};
+
+// The server's side of one accepted WebSocket connection. The server reads and writes it on its
+// I/O threads; the handler uses it through this blocking interface from a thread of its own.
+// Thread-safe: Receive from one thread, Send and Close from any.
+class WebSocketSession {
+ public:
+  virtual ~WebSocketSession() = default;
+  // Blocks for the client's next message; nullopt once the connection is closed (by either
+  // side) or broken.
+  virtual std::optional<WebSocketMessage> Receive() = 0;
+  // Queues a binary message; false once the connection is closing or closed.
+  virtual bool Send(std::string data) = 0;
+  // Sends a close frame (RFC 6455 `code`, `reason`) after the queued messages. Idempotent.
+  virtual void Close(uint16_t code, std::string reason) = 0;
+};
+
+// What the WebSocket handler decides about an upgrade request: refuse it with `refusal` (sent
+// as an ordinary HTTP answer), or accept it and call `run` on a dedicated thread.
+struct WebSocketDecision {
+  std::optional<HttpResponse> refusal;
+  std::string subprotocol;  // echoed in Sec-WebSocket-Protocol when not empty
+  std::function<void(WebSocketSession&)> run;
+};
+
+// Called on an I/O thread for every WebSocket upgrade request; must not block.
+using WebSocketHandler = std::function<WebSocketDecision(const HttpRequest&)>;
+
 class HttpServer {
  public:
   HttpServer(HttpHandler handler, HttpErrorRenderer error_renderer);
@@ -44,10 +76,15 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Routes WebSocket upgrade requests to `handler` (without one they go to the HTTP handler).
+  // Call before Start.
+  void SetWebSocketHandler(WebSocketHandler handler);
+
   // Binds `address` ("127.0.0.1:18080"; port 0 picks a free one) and starts `threads` I/O
   // threads.
   Status Start(const std::string& address, int threads);
-  // Stops accepting, closes connections and joins the threads. Idempotent.
+  // Stops accepting, closes WebSocket sessions and waits for their handlers to return, closes
+  // connections and joins the threads. Idempotent.
   void Stop();
   uint16_t port() const;
 

@@ -6,11 +6,13 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "api/exec_sessions.h"
 #include "api/params.h"
 #include "common/status.h"
 #include "core/container_group_service.h"
 #include "core/model.h"
 #include "core/topology.h"
+#include "runtime/runtime.h"
 
 namespace openeci::metrics {
 class MetricsSampler;
@@ -22,6 +24,11 @@ namespace openeci::api {
 struct ApiEnv {
   core::ContainerGroupService& groups;
   const core::Topology& topology;
+  // ExecContainerCommand: the runtime, the one-time exec tokens and the host:port clients reach
+  // this server at (WebSocketUri). Null when not wired (then the action answers unavailable).
+  runtime::Runtime* runtime = nullptr;
+  ExecSessionRegistry* exec_sessions = nullptr;
+  std::string public_endpoint;
   // DescribeContainerGroupMetric, DescribeMultiContainerGroupMetric: the sampler and its rings.
   // Null when not wired (then both actions answer unavailable).
   metrics::MetricsSampler* metrics = nullptr;
@@ -44,6 +51,7 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
 ActionResult DescribeContainerGroups(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DeleteContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeMultiContainerGroupMetric(ApiEnv& env, const RequestContext& ctx,
                                                Params& params);
