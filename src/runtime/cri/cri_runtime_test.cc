@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -784,6 +785,40 @@ TEST_F(CriRuntimeTest, SandboxStatsReportCpuMemoryAndNetwork) {
   all = runtime_->ListSandboxStats();
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(find_pod(*all), nullptr);
+}
+
+// containerd 1.6 reports pod-level stats only for sandboxes with a cgroup parent; without one
+// the pod's numbers come from its containers.
+TEST_F(CriRuntimeTest, SandboxStatsWithoutCgroupParent) {
+  SandboxConfig s = MakeSandbox("sb-nocg");
+  s.cgroup_parent.clear();
+  const std::string sid = RunSandbox(s);
+  ASSERT_FALSE(sid.empty());
+  const std::string cid = CreateAndStart(sid, MakeContainer("app", {"sleep", "1000"}), s);
+  ASSERT_FALSE(cid.empty());
+  auto all = runtime_->ListSandboxStats();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  auto pod = std::find_if(all->begin(), all->end(),
+                          [&](const SandboxStats& p) { return p.id == sid; });
+  ASSERT_NE(pod, all->end());
+  ASSERT_EQ(pod->containers.size(), 1u);
+  EXPECT_EQ(pod->containers[0].id, cid);
+  EXPECT_GT(pod->containers[0].memory.working_set_bytes, 0u);
+  EXPECT_GT(pod->cpu.timestamp_ns, 0);
+  EXPECT_GT(pod->memory.working_set_bytes, 0u);
+
+  // Without a parent runc puts the cgroups under /k8s.io, and nobody removes them.
+  ASSERT_TRUE(runtime_->StopSandbox(sid).ok());
+  ASSERT_TRUE(runtime_->RemoveSandbox(sid).ok());
+  for (const std::string& mount : CgroupMounts()) {
+    for (const std::string& id : {cid, sid}) {
+      const std::string dir = mount + "/k8s.io/" + id;
+      EXPECT_TRUE(WaitFor([&] { return ::rmdir(dir.c_str()) == 0 || errno == ENOENT; },
+                          std::chrono::seconds(2)))
+          << dir;
+    }
+    ::rmdir((mount + "/k8s.io").c_str());  // only when empty: it may be someone else's
+  }
 }
 
 TEST_F(CriRuntimeTest, ReopenContainerLogOfARunningContainer) {
