@@ -93,12 +93,48 @@ TEST_F(MetricsSamplerTest, SamplesSelectsTheClosedRange) {
   EXPECT_EQ(s.back().time, kT0 + seconds(45));
 }
 
-TEST_F(MetricsSamplerTest, RuntimeErrorsStoreNothing) {
-  // FakeRuntime answers ListSandboxStats with an error unless stats are configured.
-  if (!runtime_.ListSandboxStats().ok()) {
-    EXPECT_FALSE(sampler_.SampleOnce().ok());
-    EXPECT_EQ(sampler_.GroupCount(), 0u);
+TEST_F(MetricsSamplerTest, SampleOnceReadsTheRuntimeAtTheClocksTime) {
+  runtime_.AddImage("busybox");
+  runtime::SandboxConfig sb;
+  sb.name = "eci-rt";
+  sb.uid = "eci-rt";
+  sb.labels[runtime::kGroupIdLabel] = "eci-rt";
+  auto sandbox = runtime_.RunSandbox(sb);
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
+  runtime::ContainerConfig cc;
+  cc.name = "app";
+  cc.image = "busybox";
+  cc.labels[runtime::kGroupIdLabel] = "eci-rt";
+  cc.labels[runtime::kContainerNameLabel] = "app";
+  auto container = runtime_.CreateContainer(*sandbox, cc, sb);
+  ASSERT_TRUE(container.ok()) << container.status().ToString();
+  ASSERT_TRUE(runtime_.StartContainer(*container).ok());
+  runtime::InterfaceStats eth0{.name = "eth0", .rx_bytes = 10, .tx_bytes = 20};
+  runtime_.SetSandboxInterfaces(*sandbox, {eth0});
+
+  for (int i = 0; i < 3; ++i) {
+    runtime::CpuStats cpu{.usage_core_nanoseconds = 250'000'000ULL * 15 * i};  // 0.25 core
+    runtime::MemoryStats mem{.working_set_bytes = 100u << 20, .usage_bytes = 120u << 20};
+    runtime_.SetContainerStats(*container, cpu, mem);
+    ASSERT_TRUE(sampler_.SampleOnce().ok());
+    clock_.Advance(seconds(15));
   }
+  auto samples = sampler_.Samples("eci-rt", kT0, kT0 + hours(1));
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[2].time, kT0 + seconds(30));
+  ASSERT_EQ(samples[2].containers.size(), 1u);
+  EXPECT_EQ(samples[2].containers[0].name, "app");
+  EXPECT_EQ(samples[2].containers[0].cpu.usage_nano_cores, 250'000'000u);
+  EXPECT_EQ(samples[2].cpu.usage_nano_cores, 250'000'000u);
+  EXPECT_EQ(samples[2].containers[0].memory.working_set_bytes, 100u << 20);
+  EXPECT_EQ(samples[2].memory.usage_bytes, 120u << 20);
+  ASSERT_EQ(samples[2].interfaces.size(), 1u);
+  EXPECT_EQ(samples[2].interfaces[0].tx_bytes, 20u);
+
+  // A stopped sandbox is no longer reported; its samples stay queryable.
+  ASSERT_TRUE(runtime_.StopSandbox(*sandbox).ok());
+  ASSERT_TRUE(sampler_.SampleOnce().ok());
+  EXPECT_EQ(sampler_.Latest("eci-rt")->time, kT0 + seconds(30));
 }
 
 TEST_F(MetricsSamplerTest, StartAndStopAreIdempotent) {
