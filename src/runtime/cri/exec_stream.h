@@ -36,7 +36,10 @@ class ExecStreamClient {
   // Connects to `url` ("http://HOST:PORT/exec/TOKEN" as CRI returns it, or ws://) and
   // completes the WebSocket handshake with subprotocol v4.channel.k8s.io within 10 s.
   // kInvalidArgument for a URL it cannot use; kUnavailable when the server cannot be reached
-  // or refuses (e.g. an expired or already used token).
+  // or refuses (e.g. an expired or already used token: "HTTP 404" in the message). Observed
+  // with containerd 1.6: a refused URL is reported only when the 10 s handshake timeout ends
+  // (the server keeps the connection open after its 404 and the handshake completes late),
+  // so connect right after Runtime::Exec and do not retry a URL.
   static StatusOr<std::unique_ptr<ExecStreamClient>> Connect(const std::string& url);
   // Closes (see Close) and joins the I/O thread.
   ~ExecStreamClient();
