@@ -64,6 +64,7 @@ ApiService::ApiService(ApiEnv env, Authenticator& authenticator, std::string hos
       {"DescribeContainerGroups", &DescribeContainerGroups},
       {"DeleteContainerGroup", &DeleteContainerGroup},
       {"RestartContainerGroup", &RestartContainerGroup},
+      {"DescribeContainerLog", &DescribeContainerLog},
       {"ExecContainerCommand", &ExecContainerCommand},
       {"DescribeContainerGroupMetric", &DescribeContainerGroupMetric},
       {"DescribeMultiContainerGroupMetric", &DescribeMultiContainerGroupMetric},

@@ -8,6 +8,7 @@
 
 #include "api/exec_sessions.h"
 #include "api/params.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "core/container_group_service.h"
 #include "core/model.h"
@@ -32,6 +33,10 @@ struct ApiEnv {
   // DescribeContainerGroupMetric, DescribeMultiContainerGroupMetric: the sampler and its rings.
   // Null when not wired (then both actions answer unavailable).
   metrics::MetricsSampler* metrics = nullptr;
+  // DescribeContainerLog: the controller's log root (<state>/logs) and the clock SinceSeconds
+  // counts back from. Empty / null when not wired (then the action answers unavailable).
+  std::string log_root;
+  const Clock* clock = nullptr;
 };
 
 struct RequestContext {
@@ -51,6 +56,7 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
 ActionResult DescribeContainerGroups(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DeleteContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DescribeContainerLog(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeMultiContainerGroupMetric(ApiEnv& env, const RequestContext& ctx,
