@@ -55,6 +55,10 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
   else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
   else if (key == "poll_interval_ms") return set_int(c.poll_interval_ms);
+  else if (key == "log_max_bytes") {
+    ASSIGN_OR_RETURN(c.log_max_bytes, ToInt(key, v));
+    if (c.log_max_bytes < 4096) return Bad("log_max_bytes must be at least 4096");
+  }
   else if (key == "stop_grace_seconds") return set_int(c.stop_grace_seconds);
   else if (key == "http_threads") {
     int64_t n = 0;
@@ -77,7 +81,7 @@ const char* const kKeys[] = {
     "listen", "state_dir", "access_key_id", "access_key_secret", "region", "zone", "vswitch",
     "subnet", "security_group", "bridge", "sandbox_image", "sandbox_image_archive",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
-    "backoff_max_ms", "poll_interval_ms", "stop_grace_seconds", "http_threads",
+    "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
     "controller_workers", "metrics_interval_seconds"};
 
 }  // namespace

@@ -25,6 +25,7 @@ struct ServerConfig {
   int64_t backoff_base_ms = 10000;
   int64_t backoff_max_ms = 300000;
   int64_t poll_interval_ms = 500;
+  int64_t log_max_bytes = 10 << 20;  // a running container's log file is rotated past this
   int64_t stop_grace_seconds = 30;
   int controller_workers = 8;
   int64_t metrics_interval_seconds = 15;  // how often the metrics sampler asks for stats

@@ -19,6 +19,7 @@
 #include "common/ids.h"
 #include "controller/controller.h"
 #include "core/container_group_service.h"
+#include "logs/log_rotator.h"
 #include "metrics/metrics_sampler.h"
 #include "runtime/containerd/containerd_process.h"
 #include "runtime/cri/cri_runtime.h"
@@ -156,6 +157,9 @@ int Serve(const std::string& config_file) {
     spdlog::critical("controller: {}", st.ToString());
     return 1;
   }
+  logs::LogRotator log_rotator(**cri, logs::LogRotatorOptions{
+                                         static_cast<uint64_t>(config.log_max_bytes)});
+  log_rotator.Start();
 
   metrics::SamplerOptions mo;
   mo.interval = std::chrono::seconds(config.metrics_interval_seconds);
@@ -167,6 +171,8 @@ int Serve(const std::string& config_file) {
       [&store](const std::string& id) { return (*store)->GetAccessKey(id); }, clock);
   api::ApiEnv api_env{groups, config.topology};
   api_env.metrics = &sampler;
+  api_env.log_root = co.log_root;
+  api_env.clock = &clock;
   api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
   api::HttpServer http([&api](const api::HttpRequest& r) { return api.Handle(r); },
                        [&api](int status, const std::string& reason) {
@@ -185,6 +191,7 @@ int Serve(const std::string& config_file) {
   spdlog::info("signal {}: shutting down", sig);
   http.Stop();
   sampler.Stop();
+  log_rotator.Stop();
   controller.Stop();
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   Status st = (*containerd)->Stop();
