@@ -1,8 +1,9 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast/Asio (C++20 coroutines). It parses
 // requests with generous but bounded limits (request line + headers up to 128 KiB, bodies up to
 // 8 MiB, chunked bodies included), hands each one to a synchronous handler and writes the
-// answer. WebSocket upgrades go to an optional WebSocketHandler instead. Thread-safe: Start/Stop from one thread; the handler is called concurrently from the
-// server's I/O threads and must be thread-safe itself.
+// answer; WebSocket upgrades go to an optional WebSocketHandler instead. Thread-safe:
+// Start/Stop from one thread; the handlers are called concurrently from the server's I/O
+// threads and must be thread-safe themselves.
 #pragma once
 
 #include <cstdint>

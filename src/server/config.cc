@@ -60,6 +60,10 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     if (c.log_max_bytes < 4096) return Bad("log_max_bytes must be at least 4096");
   }
   else if (key == "stop_grace_seconds") return set_int(c.stop_grace_seconds);
+  else if (key == "exec_token_ttl_seconds") {
+    ASSIGN_OR_RETURN(c.exec_token_ttl_seconds, ToInt(key, v));
+    if (c.exec_token_ttl_seconds < 1) return Bad("exec_token_ttl_seconds must be at least 1");
+  }
   else if (key == "http_threads") {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
@@ -82,7 +86,7 @@ const char* const kKeys[] = {
     "subnet", "security_group", "bridge", "sandbox_image", "sandbox_image_archive",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
-    "controller_workers", "metrics_interval_seconds"};
+    "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds"};
 
 }  // namespace
 

@@ -13,6 +13,8 @@
 #include <iostream>
 
 #include "api/api_service.h"
+#include "api/exec_endpoint.h"
+#include "api/exec_sessions.h"
 #include "api/http_server.h"
 #include "api/signature.h"
 #include "common/clock.h"
@@ -171,6 +173,12 @@ int Serve(const std::string& config_file) {
       [&store](const std::string& id) { return (*store)->GetAccessKey(id); }, clock);
   api::ApiEnv api_env{groups, config.topology};
   api_env.metrics = &sampler;
+  api::ExecSessionRegistry exec_sessions(clock,
+                                         std::chrono::seconds(config.exec_token_ttl_seconds));
+  api::ExecEndpoint exec_endpoint(exec_sessions, **cri);
+  api_env.runtime = cri->get();
+  api_env.exec_sessions = &exec_sessions;
+  api_env.public_endpoint = config.listen;
   api_env.log_root = co.log_root;
   api_env.clock = &clock;
   api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
@@ -178,6 +186,8 @@ int Serve(const std::string& config_file) {
                        [&api](int status, const std::string& reason) {
                          return api.HandleUnparsable(status, reason);
                        });
+  http.SetWebSocketHandler(
+      [&exec_endpoint](const api::HttpRequest& r) { return exec_endpoint.Decide(r); });
   if (Status st = http.Start(config.listen, config.http_threads); !st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;

@@ -1,0 +1,38 @@
+// ExecEndpoint: OpenECI's own WebSocket endpoint /exec/<token>, the WebSocketUri that
+// ExecContainerCommand answers. An upgrade with a valid token (see ExecSessionRegistry) starts
+// the prepared exec through the runtime (CRI Exec) and bridges the client and the runtime's
+// stream both ways, one frame per message, first byte = channel:
+//   client -> OpenECI: 0 stdin, 4 terminal size {"Width":80,"Height":24}
+//   OpenECI -> client: 1 stdout, 2 stderr, and at the end one frame on 3: {"ExitCode":n}
+//   (plus "Message" when the command could not run), followed by a normal close (1000).
+// Unknown, used or expired tokens are refused before the upgrade with HTTP 401 and a JSON
+// error body. Thread-safe: Decide runs on the HTTP I/O threads, each bridge on its own thread.
+#pragma once
+
+#include <string>
+
+#include "api/exec_sessions.h"
+#include "api/http_server.h"
+#include "runtime/runtime.h"
+
+namespace openeci::api {
+
+inline constexpr const char* kExecPathPrefix = "/exec/";
+
+class ExecEndpoint {
+ public:
+  ExecEndpoint(ExecSessionRegistry& sessions, runtime::Runtime& runtime)
+      : sessions_(sessions), runtime_(runtime) {}
+
+  // The HttpServer's WebSocketHandler.
+  WebSocketDecision Decide(const HttpRequest& request);
+
+ private:
+  // Runs `session` and bridges it to `client` until the command ends or the client leaves.
+  void Bridge(const ExecSession& session, WebSocketSession& client);
+
+  ExecSessionRegistry& sessions_;
+  runtime::Runtime& runtime_;
+};
+
+}  // namespace openeci::api
