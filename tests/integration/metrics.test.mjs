@@ -91,8 +91,9 @@ test('a container holding 200 MiB reports that much memory', async () => {
   memId = await stack.create(shGroup('metrics-mem',
     'dd if=/dev/zero bs=200M count=1 | sleep 3600', { memory: 1, groupMemory: 1 }));
   await running(memId);
-  const rec = await waitForRecord(memId, (r) => (r.containers?.[0]?.memory?.workingSet ?? 0) >= 180e6,
-    'a working set of at least 180 MB');
+  // Pod and container numbers are read at slightly different moments: wait for both.
+  const rec = await waitForRecord(memId, (r) => (r.containers?.[0]?.memory?.workingSet ?? 0) >= 180e6
+    && (r.memory?.workingSet ?? 0) >= 180e6, 'a working set of at least 180 MB');
   const m = rec.containers[0].memory;
   assert.ok(m.usageBytes >= 180e6, `UsageBytes ${m.usageBytes}`);
   assert.ok(m.rss >= 180e6, `Rss ${m.rss}`);
