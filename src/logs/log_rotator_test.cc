@@ -60,6 +60,7 @@ TEST_F(LogRotatorTest, RotatesOnlyRunningContainersOverTheLimit) {
   StatusOr<int> rotated = rotator.RotateOnce();
   ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
   EXPECT_EQ(*rotated, 1);
+  EXPECT_EQ(runtime_.calls().reopen_log, 1);  // the runtime writes a fresh big.log from now on
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/big.log"));
   EXPECT_EQ(std::filesystem::file_size(dir_ + "/big.log.1"), 200u);  // the old .1 replaced
   EXPECT_EQ(std::filesystem::file_size(dir_ + "/small.log"), 50u);
@@ -67,6 +68,7 @@ TEST_F(LogRotatorTest, RotatesOnlyRunningContainersOverTheLimit) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/small.log.1"));
   // Nothing left over the limit: the next pass rotates nothing.
   EXPECT_EQ(*rotator.RotateOnce(), 0);
+  EXPECT_EQ(runtime_.calls().reopen_log, 1);
 }
 
 TEST_F(LogRotatorTest, StartStopIsIdempotent) {
