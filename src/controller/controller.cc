@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "controller/image_cache_controller.h"
+#include "controller/registry_auth.h"
 #include "core/lifecycle.h"
 #include "runtime/image_ref.h"
 
@@ -55,20 +57,6 @@ core::ContainerStatus* FindStatus(core::GroupStatus& status, const std::string& 
   status.containers.push_back({});
   status.containers.back().name = name;
   return &status.containers.back();
-}
-
-std::optional<runtime::RegistryAuth> AuthFor(const core::ContainerGroupSpec& spec,
-                                             const std::string& image) {
-  std::string host = runtime::RegistryHost(image);
-  for (const auto& c : spec.credentials) {
-    std::string server = c.server;
-    for (const char* scheme : {"https://", "http://"}) {
-      if (server.rfind(scheme, 0) == 0) server = server.substr(std::string(scheme).size());
-    }
-    while (!server.empty() && server.back() == '/') server.pop_back();
-    if (server == host) return runtime::RegistryAuth{c.username, c.password};
-  }
-  return std::nullopt;
 }
 
 std::string LabelOr(const runtime::Labels& labels, const char* key) {
@@ -152,6 +140,21 @@ Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandb
 Status Controller::Pass::EnsureImages() {
   for (const auto& spec : g_.spec.containers) {
     std::string object = g_.id + "." + spec.name;
+    // An image cache serves the image even under ImagePullPolicy Always: using the cache
+    // instead of the registry is what ImageSnapshotId / AutoMatchImageCache ask for.
+    if (!g_.spec.image_snapshot_id.empty() || g_.spec.auto_match_image_cache) {
+      ASSIGN_OR_RETURN(std::optional<core::ImageCache> cache,
+                       MatchImageCache(c_.store_, g_, spec.image, Now()));
+      if (cache.has_value()) {
+        ASSIGN_OR_RETURN(bool present, c_.runtime_.ImageExists(spec.image));
+        if (present) {
+          Event("Normal", object, "ImageCacheHit",
+                "Successfully matched image cache " + cache->id + " for image " +
+                    Quoted(spec.image));
+          continue;
+        }
+      }
+    }
     bool pull = spec.pull_policy == core::PullPolicy::Always;
     if (!pull) {
       ASSIGN_OR_RETURN(bool present, c_.runtime_.ImageExists(spec.image));
@@ -184,7 +187,7 @@ Status Controller::Pass::EnsureImages() {
     }
     Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
     auto started = std::chrono::steady_clock::now();
-    Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec, spec.image));
+    Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec.credentials, spec.image));
     if (!st.ok()) {
       int failures;
       milliseconds delay;

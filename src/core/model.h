@@ -77,11 +77,15 @@ struct ContainerGroupSpec {
   std::vector<Tag> tags;
   std::vector<RegistryCredential> credentials;
   std::vector<ContainerSpec> containers;
+  // ImageSnapshotId: the image cache (its "imc-" ID or its "s-" snapshot ID) to take images
+  // from; AutoMatchImageCache: use any Ready cache of the account holding an image.
+  std::string image_snapshot_id;
+  bool auto_match_image_cache = false;
 };
 BOOST_DESCRIBE_STRUCT(ContainerGroupSpec, (),
                       (name, region_id, zone_id, vswitch_id, security_group_id, resource_group_id,
                        instance_type, restart_policy, cpu, memory_gib, tags, credentials,
-                       containers))
+                       containers, image_snapshot_id, auto_match_image_cache))
 
 // The group's phase. Transitions are defined in core/lifecycle.h; see the diagram there.
 BOOST_DEFINE_ENUM_CLASS(GroupPhase, Pending, Running, Succeeded, Failed, Restarting, Updating,
@@ -158,6 +162,44 @@ struct ContainerGroup {
 };
 BOOST_DESCRIBE_STRUCT(ContainerGroup, (),
                       (id, account_id, creation_time, spec, restart_generation, deleting, status))
+
+// An image cache: images pulled once and kept on the machine (pinned) so that container groups
+// of the account start without pulling them. Written by the API (create, `deleting`) and by
+// the ImageCacheController (status, progress, events, last_matched_time).
+//
+//   Creating --all images pulled, within size--> Ready --RetentionDays over--> (removed)
+//      |                                                 \--DeleteImageCache--> (removed)
+//      \--pull failed / over ImageCacheSize--> Failed --one day--> (removed)
+BOOST_DEFINE_ENUM_CLASS(ImageCacheStatus, Creating, Ready, Failed)
+
+struct ImageCache {
+  std::string id;          // "imc-" + 20 lowercase alphanumerics
+  std::string account_id;  // the owning account
+  std::string name;
+  std::string region_id;
+  std::string resource_group_id;
+  std::vector<std::string> images;  // as the user wrote them
+  std::vector<RegistryCredential> credentials;
+  int size_gib = 20;       // ImageCacheSize
+  int retention_days = 0;  // 0: never expires
+  ImageCacheStatus status = ImageCacheStatus::Creating;
+  int images_done = 0;     // images pulled so far (Progress = images_done / images)
+  std::string snapshot_id;         // "s-" + the ID's suffix, set once Ready
+  std::string container_group_id;  // the (pseudo) ID of the build job answered by Create
+  Millis creation_time = 0;
+  Millis finish_time = 0;  // when it became Ready or Failed
+  Millis last_matched_time = 0;
+  bool deleting = false;  // DeleteImageCache accepted: invisible, the controller removes it
+  std::vector<Event> events;  // oldest first, at most kMaxImageCacheEvents
+  // Per-record compare-and-swap token, assigned by the store. Not serialised.
+  int64_t revision = 0;
+};
+BOOST_DESCRIBE_STRUCT(ImageCache, (),
+                      (id, account_id, name, region_id, resource_group_id, images, credentials,
+                       size_gib, retention_days, status, images_done, snapshot_id,
+                       container_group_id, creation_time, finish_time, last_matched_time,
+                       deleting, events))
+inline constexpr int kMaxImageCacheEvents = 50;
 
 // An AccessKey pair of an account.
 struct AccessKey {

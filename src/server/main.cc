@@ -20,7 +20,9 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "controller/controller.h"
+#include "controller/image_cache_controller.h"
 #include "core/container_group_service.h"
+#include "core/image_cache_service.h"
 #include "logs/log_rotator.h"
 #include "metrics/metrics_sampler.h"
 #include "runtime/containerd/containerd_process.h"
@@ -159,6 +161,11 @@ int Serve(const std::string& config_file) {
     spdlog::critical("controller: {}", st.ToString());
     return 1;
   }
+  controller::ImageCacheController image_cache_controller(**store, **cri, clock);
+  if (Status st = image_cache_controller.Start(); !st.ok()) {
+    spdlog::critical("image cache controller: {}", st.ToString());
+    return 1;
+  }
   logs::LogRotator log_rotator(**cri, logs::LogRotatorOptions{
                                          static_cast<uint64_t>(config.log_max_bytes)});
   log_rotator.Start();
@@ -169,10 +176,14 @@ int Serve(const std::string& config_file) {
   sampler.Start();
 
   core::ContainerGroupService groups(**store, clock, config.topology);
+  core::ImageCacheService image_caches(
+      **store, clock, config.topology,
+      [&image_cache_controller](const std::string& id) { image_cache_controller.Enqueue(id); });
   api::Authenticator authenticator(
       [&store](const std::string& id) { return (*store)->GetAccessKey(id); }, clock);
   api::ApiEnv api_env{groups, config.topology};
   api_env.metrics = &sampler;
+  api_env.image_caches = &image_caches;
   api::ExecSessionRegistry exec_sessions(clock,
                                          std::chrono::seconds(config.exec_token_ttl_seconds));
   api::ExecEndpoint exec_endpoint(exec_sessions, **cri);
@@ -202,6 +213,7 @@ int Serve(const std::string& config_file) {
   http.Stop();
   sampler.Stop();
   log_rotator.Stop();
+  image_cache_controller.Stop();
   controller.Stop();
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   Status st = (*containerd)->Stop();

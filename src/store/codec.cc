@@ -112,4 +112,9 @@ StatusOr<core::Event> DecodeEvent(std::string_view json) {
   return Decode<core::Event>(json, "event");
 }
 
+std::string EncodeImageCache(const core::ImageCache& cache) { return Encode(cache); }
+StatusOr<core::ImageCache> DecodeImageCache(std::string_view json) {
+  return Decode<core::ImageCache>(json, "image cache");
+}
+
 }  // namespace openeci::store

@@ -26,4 +26,8 @@ StatusOr<core::GroupStatus> DecodeStatus(std::string_view json);
 std::string EncodeEvent(const core::Event& event);
 StatusOr<core::Event> DecodeEvent(std::string_view json);
 
+// The whole image cache record (its events included), without the revision.
+std::string EncodeImageCache(const core::ImageCache& cache);
+StatusOr<core::ImageCache> DecodeImageCache(std::string_view json);
+
 }  // namespace openeci::store

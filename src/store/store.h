@@ -47,6 +47,23 @@ struct ClientTokenRecord {
   std::string resource_id;  // e.g. the container group ID it created
 };
 
+struct ImageCacheQuery {
+  std::string account_id;   // required: a query never crosses accounts
+  std::string id;           // exact; empty = any
+  std::string name;         // exact; empty = any
+  std::string image;        // caches holding exactly this image reference; empty = any
+  std::string snapshot_id;  // exact; empty = any
+  int limit = 20;           // 1..100
+  std::string next_token;   // opaque, from a previous ImageCachePage
+  bool include_deleting = false;
+};
+
+struct ImageCachePage {
+  std::vector<core::ImageCache> caches;  // in creation order (oldest first)
+  int64_t total_count = 0;               // matches of the query, ignoring paging
+  std::string next_token;                // empty when this is the last page
+};
+
 struct WatchEvent {
   enum class Type { kPut, kDelete };
   Type type = Type::kPut;
@@ -91,6 +108,31 @@ class Store {
   virtual StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() = 0;
   // Number of groups an account holds (for quotas).
   virtual StatusOr<int64_t> CountGroups(const std::string& account_id) = 0;
+
+  // --- Image caches ------------------------------------------------------------------------
+  // Image caches have their own per-record revisions (1 on create, +1 per update) and are not
+  // delivered to Watch: only the image-cache controller follows them, by resync.
+  //
+  // Inserts `cache` (whose id must be new). `token` works as for CreateGroup. When
+  // `max_per_account` > 0 and the account already holds that many caches not being deleted,
+  // nothing is inserted: kResourceExhausted, code QuotaExceeded (checked in the same
+  // transaction, so concurrent creates cannot overshoot).
+  virtual StatusOr<int64_t> CreateImageCache(const core::ImageCache& cache,
+                                             const std::optional<ClientTokenRecord>& token,
+                                             int64_t max_per_account,
+                                             std::string* existing_id) = 0;
+  // kNotFound with code InvalidParameter.NotFound when absent.
+  virtual StatusOr<core::ImageCache> GetImageCache(const std::string& id) = 0;
+  // Compare-and-swap on the cache's revision, as UpdateGroup.
+  virtual StatusOr<int64_t> UpdateImageCache(const core::ImageCache& cache,
+                                             int64_t expected_revision) = 0;
+  // Removes the cache and its client tokens, under the same compare-and-swap.
+  virtual Status DeleteImageCache(const std::string& id, int64_t expected_revision) = 0;
+  virtual StatusOr<ImageCachePage> ListImageCaches(const ImageCacheQuery& query) = 0;
+  // Every cache of every account, deleting ones included (for the controller).
+  virtual StatusOr<std::vector<core::ImageCache>> ListAllImageCaches() = 0;
+  // Caches of an account that are not being deleted (for quotas).
+  virtual StatusOr<int64_t> CountImageCaches(const std::string& account_id) = 0;
 
   // --- Events ------------------------------------------------------------------------------
   // Records an event of a group. An event equal in (type, name, reason, message) to one

@@ -84,6 +84,9 @@ StatusOr<core::ContainerGroupSpec> DecodeSpec(const Params& params) {
     ASSIGN_OR_RETURN(core::ContainerSpec c, DecodeContainer(params, Key("Container", i)));
     spec.containers.push_back(std::move(c));
   }
+  spec.image_snapshot_id = params.Get("ImageSnapshotId").value_or("");
+  ASSIGN_OR_RETURN(std::optional<bool> auto_match, params.GetBool("AutoMatchImageCache"));
+  spec.auto_match_image_cache = auto_match.value_or(false);
   return spec;
 }
 
@@ -94,6 +97,16 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
   std::string client_token = params.Get("ClientToken").value_or("");
   ASSIGN_OR_RETURN(std::optional<bool> dry_run, params.GetBool("DryRun"));
   RETURN_IF_ERROR(RejectUnsupported(params));
+  if (!spec.image_snapshot_id.empty() || spec.auto_match_image_cache) {
+    if (env.image_caches == nullptr) {
+      return InvalidParameter("The parameters \"ImageSnapshotId\" and \"AutoMatchImageCache\" "
+                              "need image caches, which this OpenECI node does not enable.");
+    }
+    if (!spec.image_snapshot_id.empty()) {
+      RETURN_IF_ERROR(
+          env.image_caches->CheckUsable(ctx.caller.account_id, spec.image_snapshot_id));
+    }
+  }
   if (dry_run.value_or(false)) {
     RETURN_IF_ERROR(env.groups.Check(spec));
     return Status(StatusClass::kInvalidArgument, "DryRunOperation",

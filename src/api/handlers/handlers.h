@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "core/container_group_service.h"
+#include "core/image_cache_service.h"
 #include "core/model.h"
 #include "core/topology.h"
 #include "runtime/runtime.h"
@@ -37,6 +38,9 @@ struct ApiEnv {
   // counts back from. Empty / null when not wired (then the action answers unavailable).
   std::string log_root;
   const Clock* clock = nullptr;
+  // Create/Describe/DeleteImageCache and ImageSnapshotId checks. Null when not wired (then
+  // the image-cache actions answer unavailable).
+  core::ImageCacheService* image_caches = nullptr;
 };
 
 struct RequestContext {
@@ -56,6 +60,9 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
 ActionResult DescribeContainerGroups(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DeleteContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult CreateImageCache(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DescribeImageCaches(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult DeleteImageCache(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeContainerLog(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx, Params& params);

@@ -81,6 +81,22 @@ CREATE TABLE client_tokens (
 );
 CREATE INDEX client_tokens_resource ON client_tokens (resource_id);
 )sql",
+    // 1 -> 2: image caches. The record is one JSON document (events included); the columns
+    // beside it are what queries filter on. seq comes from meta.image_cache_seq: never reused.
+    R"sql(
+INSERT INTO meta (key, value) VALUES ('image_cache_seq', 0);
+CREATE TABLE image_caches (
+  id          TEXT PRIMARY KEY,
+  seq         INTEGER NOT NULL UNIQUE,
+  account_id  TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  snapshot_id TEXT NOT NULL,
+  deleting    INTEGER NOT NULL,
+  revision    INTEGER NOT NULL,
+  cache_json  TEXT NOT NULL
+);
+CREATE INDEX image_caches_account_seq ON image_caches (account_id, seq);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -729,6 +745,274 @@ StatusOr<int64_t> SqliteStore::CountGroups(const std::string& account_id) {
   stmt.Bind(1, account_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.Int(0) : int64_t{0};
+}
+
+// --- Image caches -----------------------------------------------------------------------------
+
+namespace {
+
+Status CacheNotFound(const std::string& id) {
+  return Status(StatusClass::kNotFound, "InvalidParameter.NotFound",
+                "The image cache " + id + " does not exist.");
+}
+
+Status CacheRevisionConflict(const std::string& id, int64_t expected, int64_t stored) {
+  return AbortedError("image cache " + id + " is at revision " + std::to_string(stored) +
+                      ", not " + std::to_string(expected));
+}
+
+bool HoldsImage(const core::ImageCache& cache, const std::string& image) {
+  return std::find(cache.images.begin(), cache.images.end(), image) != cache.images.end();
+}
+
+}  // namespace
+
+StatusOr<int64_t> SqliteStore::StoredCacheRevision(const std::string& id) {
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT revision FROM image_caches WHERE id = ?"));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.Int(0) : int64_t{-1};
+}
+
+StatusOr<int64_t> SqliteStore::CountImageCachesLocked(const std::string& account_id) {
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare("SELECT COUNT(*) FROM image_caches "
+                                      "WHERE account_id = ? AND deleting = 0"));
+  stmt.Bind(1, account_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.Int(0) : int64_t{0};
+}
+
+Status SqliteStore::PutCacheRow(const core::ImageCache& cache, int64_t revision, int64_t seq) {
+  if (seq > 0) {
+    ASSIGN_OR_RETURN(Stmt put, Prepare(R"sql(
+        INSERT INTO image_caches (id, seq, account_id, name, snapshot_id, deleting, revision,
+            cache_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?))sql"));
+    return put.Bind(1, cache.id)
+        .Bind(2, seq)
+        .Bind(3, cache.account_id)
+        .Bind(4, cache.name)
+        .Bind(5, cache.snapshot_id)
+        .Bind(6, int64_t{cache.deleting ? 1 : 0})
+        .Bind(7, revision)
+        .Bind(8, EncodeImageCache(cache))
+        .Run();
+  }
+  ASSIGN_OR_RETURN(Stmt put, Prepare(R"sql(
+      UPDATE image_caches SET account_id = ?2, name = ?3, snapshot_id = ?4, deleting = ?5,
+          revision = ?6, cache_json = ?7 WHERE id = ?1)sql"));
+  return put.Bind(1, cache.id)
+      .Bind(2, cache.account_id)
+      .Bind(3, cache.name)
+      .Bind(4, cache.snapshot_id)
+      .Bind(5, int64_t{cache.deleting ? 1 : 0})
+      .Bind(6, revision)
+      .Bind(7, EncodeImageCache(cache))
+      .Run();
+}
+
+StatusOr<int64_t> SqliteStore::CreateImageCache(const core::ImageCache& cache,
+                                                const std::optional<ClientTokenRecord>& token,
+                                                int64_t max_per_account,
+                                                std::string* existing_id) {
+  if (existing_id != nullptr) {
+    existing_id->clear();
+  }
+  int64_t revision = 0;
+  Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    if (token.has_value()) {
+      ASSIGN_OR_RETURN(Stmt lookup, Prepare("SELECT fingerprint, resource_id FROM client_tokens "
+                                            "WHERE account_id = ? AND token = ?"));
+      lookup.Bind(1, token->account_id).Bind(2, token->token);
+      ASSIGN_OR_RETURN(bool row, lookup.Step());
+      if (row) {
+        if (lookup.Text(0) != token->fingerprint) {
+          return Status(StatusClass::kInvalidArgument, "IdempotentParameterMismatch",
+                        "The request uses the same client token as a previous, but "
+                        "non-identical request.");
+        }
+        std::string resource_id = lookup.Text(1);
+        ASSIGN_OR_RETURN(revision, StoredCacheRevision(resource_id));
+        if (revision < 0) {
+          return CacheNotFound(resource_id);
+        }
+        if (existing_id != nullptr) {
+          *existing_id = resource_id;
+        }
+        return std::optional<WatchEvent>();
+      }
+    }
+    ASSIGN_OR_RETURN(int64_t existing, StoredCacheRevision(cache.id));
+    if (existing >= 0) {
+      return Status(StatusClass::kAlreadyExists, "InvalidParameter.Duplicated",
+                    "The image cache " + cache.id + " already exists.");
+    }
+    if (max_per_account > 0) {
+      ASSIGN_OR_RETURN(int64_t count, CountImageCachesLocked(cache.account_id));
+      if (count >= max_per_account) {
+        return Status(StatusClass::kResourceExhausted, "QuotaExceeded",
+                      "ImageCache quota exceeded: an account may hold at most " +
+                          std::to_string(max_per_account) + " image caches.");
+      }
+    }
+    int64_t seq = 0;
+    {
+      ASSIGN_OR_RETURN(Stmt bump, Prepare("UPDATE meta SET value = value + 1 "
+                                          "WHERE key = 'image_cache_seq' RETURNING value"));
+      ASSIGN_OR_RETURN(bool row, bump.Step());
+      if (!row) {
+        return InternalError("the image cache sequence is missing");
+      }
+      seq = bump.Int(0);
+    }
+    revision = 1;
+    RETURN_IF_ERROR(PutCacheRow(cache, revision, seq));
+    if (token.has_value()) {
+      ASSIGN_OR_RETURN(Stmt remember, Prepare(R"sql(
+          INSERT INTO client_tokens (account_id, token, fingerprint, resource_id, created_at)
+          VALUES (?, ?, ?, ?, ?))sql"));
+      RETURN_IF_ERROR(remember.Bind(1, token->account_id)
+                          .Bind(2, token->token)
+                          .Bind(3, token->fingerprint)
+                          .Bind(4, token->resource_id.empty() ? cache.id : token->resource_id)
+                          .Bind(5, cache.creation_time)
+                          .Run());
+    }
+    return std::optional<WatchEvent>();
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return revision;
+}
+
+namespace {
+constexpr const char* kCacheColumns = "revision, cache_json, seq";
+}  // namespace
+
+StatusOr<core::ImageCache> SqliteStore::GetImageCache(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare(std::string("SELECT ") + kCacheColumns +
+                                      " FROM image_caches WHERE id = ?"));
+  stmt.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return CacheNotFound(id);
+  }
+  ASSIGN_OR_RETURN(core::ImageCache cache, DecodeImageCache(stmt.Text(1)));
+  cache.revision = stmt.Int(0);
+  return cache;
+}
+
+StatusOr<int64_t> SqliteStore::UpdateImageCache(const core::ImageCache& cache,
+                                                int64_t expected_revision) {
+  int64_t revision = 0;
+  Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    ASSIGN_OR_RETURN(int64_t stored, StoredCacheRevision(cache.id));
+    if (stored < 0) {
+      return CacheNotFound(cache.id);
+    }
+    if (stored != expected_revision) {
+      return CacheRevisionConflict(cache.id, expected_revision, stored);
+    }
+    revision = stored + 1;
+    RETURN_IF_ERROR(PutCacheRow(cache, revision, /*seq=*/0));
+    return std::optional<WatchEvent>();
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return revision;
+}
+
+Status SqliteStore::DeleteImageCache(const std::string& id, int64_t expected_revision) {
+  return Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    ASSIGN_OR_RETURN(int64_t stored, StoredCacheRevision(id));
+    if (stored < 0) {
+      return CacheNotFound(id);
+    }
+    if (stored != expected_revision) {
+      return CacheRevisionConflict(id, expected_revision, stored);
+    }
+    {
+      ASSIGN_OR_RETURN(Stmt del, Prepare("DELETE FROM image_caches WHERE id = ?"));
+      RETURN_IF_ERROR(del.Bind(1, id).Run());
+    }
+    ASSIGN_OR_RETURN(Stmt tokens, Prepare("DELETE FROM client_tokens WHERE resource_id = ?"));
+    RETURN_IF_ERROR(tokens.Bind(1, id).Run());
+    return std::optional<WatchEvent>();
+  });
+}
+
+StatusOr<ImageCachePage> SqliteStore::ListImageCaches(const ImageCacheQuery& query) {
+  int64_t after_seq = 0;
+  if (!query.next_token.empty()) {
+    std::optional<int64_t> seq = DecodePageToken(query.next_token);
+    if (!seq.has_value()) {
+      return InvalidParameter("The specified NextToken is invalid.");
+    }
+    after_seq = *seq;
+  }
+  const int limit = std::clamp(query.limit, 1, kMaxPageSize);
+  // An account holds few caches (the quota is 20), so the image filter and paging run here
+  // over the account's rows; the columns narrow the rest in SQL.
+  std::string sql = std::string("SELECT ") + kCacheColumns +
+                    " FROM image_caches WHERE account_id = ?1 AND (?2 = '' OR id = ?2) AND "
+                    "(?3 = '' OR name = ?3) AND (?4 = '' OR snapshot_id = ?4) AND "
+                    "(?5 = 1 OR deleting = 0) ORDER BY seq";
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
+  stmt.Bind(1, query.account_id)
+      .Bind(2, query.id)
+      .Bind(3, query.name)
+      .Bind(4, query.snapshot_id)
+      .Bind(5, int64_t{query.include_deleting ? 1 : 0});
+  ImageCachePage page;
+  int64_t last_seq = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    ASSIGN_OR_RETURN(core::ImageCache cache, DecodeImageCache(stmt.Text(1)));
+    cache.revision = stmt.Int(0);
+    if (!query.image.empty() && !HoldsImage(cache, query.image)) {
+      continue;
+    }
+    ++page.total_count;
+    int64_t seq = stmt.Int(2);
+    if (seq <= after_seq) {
+      continue;
+    }
+    if (static_cast<int>(page.caches.size()) == limit) {
+      page.next_token = EncodePageToken(last_seq);
+      continue;  // keep counting
+    }
+    page.caches.push_back(std::move(cache));
+    last_seq = seq;
+  }
+  return page;
+}
+
+StatusOr<std::vector<core::ImageCache>> SqliteStore::ListAllImageCaches() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare(std::string("SELECT ") + kCacheColumns +
+                                      " FROM image_caches ORDER BY seq"));
+  std::vector<core::ImageCache> caches;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    ASSIGN_OR_RETURN(core::ImageCache cache, DecodeImageCache(stmt.Text(1)));
+    cache.revision = stmt.Int(0);
+    caches.push_back(std::move(cache));
+  }
+  return caches;
+}
+
+StatusOr<int64_t> SqliteStore::CountImageCaches(const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CountImageCachesLocked(account_id);
 }
 
 // --- Events -----------------------------------------------------------------------------------

@@ -48,6 +48,16 @@ class SqliteStore final : public Store {
   StatusOr<GroupPage> ListGroups(const GroupQuery& query) override;
   StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() override;
   StatusOr<int64_t> CountGroups(const std::string& account_id) override;
+  StatusOr<int64_t> CreateImageCache(const core::ImageCache& cache,
+                                     const std::optional<ClientTokenRecord>& token,
+                                     int64_t max_per_account, std::string* existing_id) override;
+  StatusOr<core::ImageCache> GetImageCache(const std::string& id) override;
+  StatusOr<int64_t> UpdateImageCache(const core::ImageCache& cache,
+                                     int64_t expected_revision) override;
+  Status DeleteImageCache(const std::string& id, int64_t expected_revision) override;
+  StatusOr<ImageCachePage> ListImageCaches(const ImageCacheQuery& query) override;
+  StatusOr<std::vector<core::ImageCache>> ListAllImageCaches() override;
+  StatusOr<int64_t> CountImageCaches(const std::string& account_id) override;
   Status RecordEvent(const std::string& group_id, const core::Event& event) override;
   StatusOr<std::vector<core::Event>> ListEvents(const std::string& group_id) override;
   std::unique_ptr<WatchHandle> Watch(std::function<void(const WatchEvent&)> fn) override;
@@ -76,6 +86,10 @@ class SqliteStore final : public Store {
   Status PutGroupRow(const core::ContainerGroup& group, int64_t revision);
   StatusOr<int64_t> StoredRevision(const std::string& id);  // -1 when absent
   StatusOr<core::ContainerGroup> ReadGroup(Stmt& stmt);
+  StatusOr<int64_t> StoredCacheRevision(const std::string& id);  // -1 when absent
+  StatusOr<int64_t> CountImageCachesLocked(const std::string& account_id);
+  // Inserts (seq > 0) or updates (seq == 0) the cache's row with `revision`.
+  Status PutCacheRow(const core::ImageCache& cache, int64_t revision, int64_t seq);
 
   // Runs `body` under mu_ in one write transaction and commits it. When `body` reports a group
   // change, delivers it to the watchers after the commit, outside mu_ but under hub_->mu, which

@@ -193,14 +193,14 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentOnReopen) {
     ASSERT_TRUE(store->PutAccessKey(core::AccessKey{"LTAI", "s", "acct", true, 7}).ok());
   }
   const std::string version = RawQuery("PRAGMA user_version");
-  EXPECT_EQ(version, "1");
+  EXPECT_EQ(version, "2");  // 2: image caches
   for (int i = 0; i < 3; ++i) {
     std::unique_ptr<SqliteStore> store = Open();
     ASSERT_NE(store, nullptr);
     EXPECT_TRUE(store->GetAccessKey("LTAI").ok());
   }
   EXPECT_EQ(RawQuery("PRAGMA user_version"), version);
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM meta"), "1");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM meta"), "2");  // revision, image_cache_seq
   EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM access_keys"), "1");
   EXPECT_EQ(RawQuery("PRAGMA journal_mode"), "wal");  // WAL is persistent
 }

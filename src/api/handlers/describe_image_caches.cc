@@ -1,0 +1,89 @@
+#include <boost/describe/enum_to_string.hpp>
+
+#include "api/handlers/handlers.h"
+#include "api/render.h"
+#include "core/image_cache_service.h"
+
+namespace openeci::api {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kMaxLimit = 20;
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+json::object RenderCache(const core::ImageCache& c) {
+  json::object o;
+  o["ImageCacheId"] = c.id;
+  o["ImageCacheName"] = c.name;
+  const bool ready = c.status == core::ImageCacheStatus::Ready;
+  o["SnapshotId"] = ready ? c.snapshot_id : "";
+  o["FlashSnapshotId"] = "";
+  const char* status = boost::describe::enum_to_string(c.status, nullptr);
+  o["Status"] = status ? status : "";
+  int percent = c.images.empty() ? 0 : static_cast<int>(c.images_done * 100 / c.images.size());
+  o["Progress"] = std::to_string(ready ? 100 : percent) + "%";
+  json::array images;
+  for (const auto& i : c.images) images.emplace_back(i);
+  o["Images"] = std::move(images);
+  o["ImageCacheSize"] = c.size_gib;
+  o["CreationTime"] = ApiTime(c.creation_time);
+  int64_t expire = 0;
+  if (c.status == core::ImageCacheStatus::Failed) {
+    expire = c.finish_time + kDayMs;
+  } else if (c.retention_days > 0) {
+    expire = c.creation_time + c.retention_days * kDayMs;
+  }
+  o["ExpireDateTime"] = ApiTime(expire);
+  o["LastMatchedTime"] = ApiTime(c.last_matched_time);
+  o["ContainerGroupId"] = c.container_group_id;
+  o["RegionId"] = c.region_id;
+  o["ResourceGroupId"] = c.resource_group_id;
+  o["EliminationStrategy"] = "";
+  o["Tags"] = json::array();
+  json::array events;
+  for (const auto& e : c.events) {
+    events.push_back(json::object{{"Count", e.count},
+                                  {"Type", e.type},
+                                  {"Name", e.name},
+                                  {"Reason", e.reason},
+                                  {"Message", e.message},
+                                  {"FirstTimestamp", ApiTime(e.first_timestamp)},
+                                  {"LastTimestamp", ApiTime(e.last_timestamp)}});
+  }
+  o["Events"] = std::move(events);
+  return o;
+}
+
+}  // namespace
+
+ActionResult DescribeImageCaches(ApiEnv& env, const RequestContext& ctx, Params& params) {
+  if (env.image_caches == nullptr) {
+    return UnavailableError("Image caches are not enabled on this OpenECI node.");
+  }
+  RETURN_IF_ERROR(CheckRegion(env.topology, params));
+  store::ImageCacheQuery q;
+  q.account_id = ctx.caller.account_id;
+  q.id = params.Get("ImageCacheId").value_or("");
+  q.name = params.Get("ImageCacheName").value_or("");
+  q.image = params.Get("Image").value_or("");
+  q.snapshot_id = params.Get("SnapshotId").value_or("");
+  q.next_token = params.Get("NextToken").value_or("");
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit, params.GetInt("Limit"));
+  if (limit && (*limit < 1 || *limit > kMaxLimit)) {
+    return InvalidParameter("The parameter \"Limit\" must be between 1 and 20, got " +
+                            std::to_string(*limit) + ".");
+  }
+  q.limit = static_cast<int>(limit.value_or(kMaxLimit));
+  RETURN_IF_ERROR(RejectUnsupported(params));
+  ASSIGN_OR_RETURN(store::ImageCachePage page, env.image_caches->Describe(q));
+  json::array caches;
+  for (const auto& c : page.caches) caches.push_back(RenderCache(c));
+  json::object out;
+  out["TotalCount"] = page.total_count;
+  out["NextToken"] = page.next_token;
+  out["ImageCaches"] = std::move(caches);
+  return out;
+}
+
+}  // namespace openeci::api
