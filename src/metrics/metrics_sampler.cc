@@ -191,6 +191,11 @@ Sample Reduce(const std::vector<const Sample*>& bucket) {
 
 }  // namespace
 
+TimePoint BucketStart(TimePoint t, std::chrono::seconds period) {
+  if (period.count() <= 0) return t;
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(period * BucketOf(t, period)));
+}
+
 int64_t BucketCount(TimePoint start, TimePoint end, std::chrono::seconds period) {
   if (end < start || period.count() <= 0) return 0;
   return BucketOf(end, period) - BucketOf(start, period) + 1;

@@ -121,6 +121,10 @@ class MetricsSampler {
 std::vector<Sample> Aggregate(const std::vector<Sample>& samples, TimePoint start, TimePoint end,
                               std::chrono::seconds period);
 
+// The start of the Period-aligned bucket holding `t`: a query fetches its samples from there, so
+// that the first record covers its whole bucket.
+TimePoint BucketStart(TimePoint t, std::chrono::seconds period);
+
 // How many Period-aligned buckets [start, end] spans (what the 50-record limit is checked
 // against); 0 when end < start.
 int64_t BucketCount(TimePoint start, TimePoint end, std::chrono::seconds period);

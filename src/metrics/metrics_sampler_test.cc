@@ -234,6 +234,11 @@ TEST(AggregateTest, EmptyBucketsGiveNoRecord) {
   EXPECT_TRUE(Aggregate(samples, kT0 + seconds(1), kT0, seconds(60)).empty());
 }
 
+TEST(BucketStartTest, AlignsDownToThePeriod) {
+  EXPECT_EQ(BucketStart(kT0 + seconds(130), seconds(60)), kT0 + seconds(120));
+  EXPECT_EQ(BucketStart(kT0 + seconds(600), seconds(600)), kT0 + seconds(600));
+}
+
 TEST(BucketCountTest, CountsAlignedBucketsTheWindowTouches) {
   EXPECT_EQ(BucketCount(kT0, kT0, seconds(60)), 1);
   EXPECT_EQ(BucketCount(kT0, kT0 + seconds(59), seconds(60)), 1);

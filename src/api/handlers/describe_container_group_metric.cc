@@ -4,7 +4,7 @@
 //   * neither StartTime nor EndTime: the last 5 minutes at Period 15 (a given Period is still
 //     validated but, as the reference says, does not take effect);
 //   * EndTime defaults to now and is capped at now; StartTime defaults to EndTime (the one
-//     bucket holding it);
+//     bucket holding it); the first bucket counts whole, from its aligned start;
 //   * StartTime must lie within the last 30 days and not in the future, and not after EndTime;
 //   * Period is 15, 30, 60 or 600 (default 60), and the window may span at most 50 Period
 //     buckets (the reference's 50-record limit, checked on the window so that the answer does
@@ -94,7 +94,8 @@ ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx
   RETURN_IF_ERROR(RejectUnsupported(params));
   ASSIGN_OR_RETURN(core::ContainerGroup group, env.groups.Get(ctx.caller.account_id, group_id));
 
-  std::vector<metrics::Sample> samples = env.metrics->Samples(group_id, window.start, window.end);
+  std::vector<metrics::Sample> samples = env.metrics->Samples(
+      group_id, metrics::BucketStart(window.start, window.period), window.end);
   json::array records;
   for (const auto& r : metrics::Aggregate(samples, window.start, window.end, window.period)) {
     records.push_back(RenderMetricRecord(r, group));
