@@ -827,4 +827,95 @@ TEST_P(StoreConformanceTest, ConcurrentUpdatesWithRetryLoseNoIncrement) {
   EXPECT_EQ(final_group->revision, store_->CurrentRevision());
 }
 
+// --- Image caches ------------------------------------------------------------------------
+
+namespace {
+core::ImageCache SimpleCache(const std::string& id, const std::string& account = kAccount,
+                             const std::string& name = "cache") {
+  core::ImageCache c;
+  c.id = id;
+  c.account_id = account;
+  c.name = name;
+  c.images = {"busybox:1.36", "alpine:3"};
+  c.credentials = {{"registry.example.com", "u", "p"}};
+  c.size_gib = 15;
+  c.retention_days = 7;
+  c.container_group_id = "eci-job";
+  c.creation_time = 1000;
+  return c;
+}
+}  // namespace
+
+TEST_P(StoreConformanceTest, ImageCacheRoundTripAndCompareAndSwap) {
+  core::ImageCache c = SimpleCache("imc-1");
+  StatusOr<int64_t> rev = store_->CreateImageCache(c, std::nullopt, 0, nullptr);
+  ASSERT_TRUE(rev.ok()) << rev.status().ToString();
+  StatusOr<core::ImageCache> got = store_->GetImageCache("imc-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->images, c.images);
+  EXPECT_EQ(got->credentials.size(), 1u);
+  EXPECT_EQ(got->size_gib, 15);
+  EXPECT_EQ(got->revision, *rev);
+  c = *got;
+  c.status = core::ImageCacheStatus::Ready;
+  c.snapshot_id = "s-1";
+  core::Event e;
+  e.reason = "Pulled";
+  c.events.push_back(e);
+  StatusOr<int64_t> rev2 = store_->UpdateImageCache(c, c.revision);
+  ASSERT_TRUE(rev2.ok());
+  EXPECT_GT(*rev2, *rev);
+  EXPECT_EQ(store_->UpdateImageCache(c, c.revision).status().cls(), StatusClass::kAborted);
+  got = store_->GetImageCache("imc-1");
+  EXPECT_EQ(got->status, core::ImageCacheStatus::Ready);
+  ASSERT_EQ(got->events.size(), 1u);
+  EXPECT_EQ(got->events[0].reason, "Pulled");
+  EXPECT_EQ(store_->DeleteImageCache("imc-1", *rev).cls(), StatusClass::kAborted);
+  EXPECT_TRUE(store_->DeleteImageCache("imc-1", *rev2).ok());
+  EXPECT_EQ(store_->GetImageCache("imc-1").status().cls(), StatusClass::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ImageCacheQuotaTokensFiltersAndPaging) {
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(store_->CreateImageCache(SimpleCache("imc-" + std::to_string(i), kAccount,
+                                                     i == 2 ? "two" : "cache"),
+                                         std::nullopt, 3, nullptr)
+                    .ok());
+  }
+  StatusOr<int64_t> over = store_->CreateImageCache(SimpleCache("imc-4"), std::nullopt, 3, nullptr);
+  EXPECT_EQ(over.status().api_code(), "QuotaExceeded");
+  EXPECT_EQ(*store_->CountImageCaches(kAccount), 3);
+  ClientTokenRecord token{"other", "tok", "fp", ""};
+  std::string existing;
+  ASSERT_TRUE(store_->CreateImageCache(SimpleCache("imc-9", "other"), token, 3, &existing).ok());
+  EXPECT_TRUE(existing.empty());
+  ASSERT_TRUE(store_->CreateImageCache(SimpleCache("imc-10", "other"), token, 3, &existing).ok());
+  EXPECT_EQ(existing, "imc-9");
+
+  ImageCacheQuery q;
+  q.account_id = kAccount;
+  q.limit = 2;
+  StatusOr<ImageCachePage> page = store_->ListImageCaches(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total_count, 3);
+  ASSERT_EQ(page->caches.size(), 2u);
+  EXPECT_EQ(page->caches[0].id, "imc-1");
+  ASSERT_FALSE(page->next_token.empty());
+  q.next_token = page->next_token;
+  page = store_->ListImageCaches(q);
+  ASSERT_EQ(page->caches.size(), 1u);
+  EXPECT_EQ(page->caches[0].id, "imc-3");
+  EXPECT_TRUE(page->next_token.empty());
+  q = {};
+  q.account_id = kAccount;
+  q.name = "two";
+  EXPECT_EQ(store_->ListImageCaches(q)->total_count, 1);
+  q.name.clear();
+  q.image = "alpine:3";
+  EXPECT_EQ(store_->ListImageCaches(q)->total_count, 3);
+  q.image = "nginx";
+  EXPECT_EQ(store_->ListImageCaches(q)->total_count, 0);
+  EXPECT_EQ(store_->ListAllImageCaches()->size(), 4u);
+}
+
 }  // namespace openeci::store::testing
