@@ -190,6 +190,7 @@ struct HttpServer::Impl {
   std::mutex ws_mu;
   std::condition_variable ws_cv;
   std::set<std::shared_ptr<WsSession>> ws_sessions;  // guarded by ws_mu; handler running
+  int ws_connections = 0;                            // guarded by ws_mu; accepted, not ended
 
   // Accepts the upgrade, runs the handler on a thread of its own and serves the connection
   // until both sides are done.
@@ -199,7 +200,10 @@ struct HttpServer::Impl {
     auto strand = co_await asio::this_coro::executor;
     websocket::stream<beast::tcp_stream> ws(std::move(stream));
     ws.next_layer().expires_never();
-    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // An idle shell is fine; a vanished client is not: ping it, drop it when it stops answering.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
     ws.read_message_max(kWebSocketMessageLimit);
     std::string subprotocol = decision.subprotocol;
     ws.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
@@ -213,6 +217,7 @@ struct HttpServer::Impl {
       std::lock_guard lock(ws_mu);
       if (stopped) co_return;
       ws_sessions.insert(session);
+      ++ws_connections;
     }
     std::thread([this, session, run = std::move(decision.run)] {
       run(*session);
@@ -223,6 +228,9 @@ struct HttpServer::Impl {
     }).detach();
     using namespace asio::experimental::awaitable_operators;
     co_await (session->ReadLoop() && session->WriteLoop());
+    std::lock_guard lock(ws_mu);
+    --ws_connections;
+    ws_cv.notify_all();
   }
 
   asio::awaitable<void> Session(tcp::socket socket) {
@@ -346,6 +354,9 @@ void HttpServer::Stop() {
       session->Abort();
     }
     impl_->ws_cv.wait(lock, [&] { return impl_->ws_sessions.empty(); });
+    // Give the close handshakes a moment to finish, so that clients see the close frame.
+    impl_->ws_cv.wait_for(lock, std::chrono::seconds(3),
+                          [&] { return impl_->ws_connections == 0; });
   }
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();

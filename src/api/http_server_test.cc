@@ -1,0 +1,102 @@
+#include "api/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <thread>
+
+namespace openeci::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+class HttpServerWebSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<HttpServer>(
+        [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
+        [](int status, const std::string& reason) {
+          return HttpResponse{status, "text/plain", reason, {}};
+        });
+    // /echo: sends every message back with a prefix, then closes when told "bye".
+    server_->SetWebSocketHandler([](const HttpRequest& r) {
+      WebSocketDecision d;
+      if (r.target != "/echo") {
+        d.refusal = HttpResponse{401, "application/json", R"({"Code":"Nope"})", {}};
+        return d;
+      }
+      d.run = [](WebSocketSession& s) {
+        while (auto m = s.Receive()) {
+          if (m->data == "bye") {
+            s.Close(1000, "done");
+            continue;
+          }
+          s.Send("echo:" + m->data);
+        }
+      };
+      return d;
+    });
+    ASSERT_TRUE(server_->Start("127.0.0.1:0", 2).ok());
+  }
+
+  void Connect(websocket::stream<tcp::socket>& ws, const std::string& path) {
+    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+    ws.handshake("127.0.0.1", path);
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerWebSocketTest, BridgesMessagesBothWaysAndClosesFromTheServer) {
+  websocket::stream<tcp::socket> ws(io_);
+  Connect(ws, "/echo");
+  ws.binary(true);
+  ws.write(asio::buffer(std::string("\x01hello", 6)));
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  EXPECT_TRUE(ws.got_binary());
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), std::string("echo:\x01hello", 11));
+  ws.write(asio::buffer(std::string("bye")));
+  buffer.consume(buffer.size());
+  beast::error_code ec;
+  ws.read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, 1000);
+  EXPECT_EQ(std::string(ws.reason().reason.c_str()), "done");
+}
+
+TEST_F(HttpServerWebSocketTest, RefusedUpgradeGetsTheHandlersAnswer) {
+  websocket::stream<tcp::socket> ws(io_);
+  ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  websocket::response_type res;
+  beast::error_code ec;
+  ws.handshake(res, "127.0.0.1", "/other", ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(res.result_int(), 401);
+  EXPECT_EQ(res.body(), R"({"Code":"Nope"})");
+}
+
+TEST_F(HttpServerWebSocketTest, StopEndsOpenSessions) {
+  websocket::stream<tcp::socket> ws(io_);
+  Connect(ws, "/echo");
+  beast::flat_buffer buffer;
+  ws.write(asio::buffer(std::string("ping")));
+  ws.read(buffer);  // the handler runs
+  std::thread stopper([&] { server_->Stop(); });  // returns once the handler has returned
+  buffer.consume(buffer.size());
+  beast::error_code ec;
+  ws.read(buffer, ec);
+  stopper.join();
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws.reason().code, 1001);
+}
+
+}  // namespace
+}  // namespace openeci::api
