@@ -9,12 +9,17 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include "runtime/cri/api.grpc.pb.h"
+#include "runtime/cri/net_dev.h"
 
 namespace openeci::runtime {
 
@@ -404,6 +409,7 @@ Status CriRuntime::RemoveSandbox(const std::string& sandbox_id) {
   RemoveCniResults(sandbox_id);
   std::lock_guard<std::mutex> lock(mu_);
   cgroup_parents_.erase(sandbox_id);
+  sandbox_pids_.erase(sandbox_id);
   return Status::Ok();
 }
 
@@ -790,6 +796,58 @@ void CriRuntime::FillCpuRate(const std::string& id, CpuStats& cpu) {
   prev = cpu;
 }
 
+int CriRuntime::SandboxPidOf(const std::string& sandbox_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sandbox_pids_.find(sandbox_id);
+    if (it != sandbox_pids_.end()) {
+      return it->second;
+    }
+  }
+  cri::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(sandbox_id);
+  req.set_verbose(true);
+  cri::PodSandboxStatusResponse resp;
+  if (!Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::PodSandboxStatus, req, &resp).ok()) {
+    return 0;
+  }
+  auto info = resp.info().find("info");
+  if (info == resp.info().end()) {
+    return 0;
+  }
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(info->second, ec);
+  const boost::json::value* pid =
+      (!ec && v.is_object()) ? v.as_object().if_contains("pid") : nullptr;
+  if (pid == nullptr || !pid->is_int64() || pid->as_int64() <= 0 ||
+      pid->as_int64() > std::numeric_limits<int>::max()) {
+    return 0;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  sandbox_pids_[sandbox_id] = static_cast<int>(pid->as_int64());
+  return static_cast<int>(pid->as_int64());
+}
+
+void CriRuntime::FillInterfacesFromNetNs(SandboxStats& pod) {
+  const int pid = SandboxPidOf(pod.id);
+  if (pid == 0) {
+    return;
+  }
+  std::ifstream in("/proc/" + std::to_string(pid) + "/net/dev");
+  if (!in) {
+    // The pause process is gone: ask CRI again next time.
+    std::lock_guard<std::mutex> lock(mu_);
+    sandbox_pids_.erase(pod.id);
+    return;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<InterfaceStats> interfaces = ParseNetDev(text.str());
+  if (!interfaces.empty()) {
+    pod.interfaces = std::move(interfaces);
+  }
+}
+
 StatusOr<std::vector<ContainerStats>> CriRuntime::ContainerStatsOf(const std::string& sandbox_id) {
   cri::ListContainerStatsRequest req;
   req.mutable_filter()->set_pod_sandbox_id(sandbox_id);
@@ -870,6 +928,7 @@ StatusOr<std::vector<SandboxStats>> CriRuntime::ListSandboxStats() {
       seen.insert(c.id);
     }
     pod.memory.cache_bytes = PageCacheBytes(parent);
+    FillInterfacesFromNetNs(pod);
     FillCpuRate(pod.id, pod.cpu);
     seen.insert(pod.id);
   }

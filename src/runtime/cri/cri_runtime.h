@@ -85,11 +85,18 @@ class CriRuntime final : public Runtime {
   // at all for some objects), computes it from this object's previous sample; then remembers
   // `cpu` as the latest sample of `id`.
   void FillCpuRate(const std::string& id, CpuStats& cpu);
+  // PID of the sandbox's pause process (from verbose PodSandboxStatus, then remembered); 0 when
+  // unknown.
+  int SandboxPidOf(const std::string& sandbox_id);
+  // Replaces pod.interfaces with all counters read from the pod's network namespace
+  // (/proc/<pause pid>/net/dev); keeps CRI's numbers when that cannot be read.
+  void FillInterfacesFromNetNs(SandboxStats& pod);
 
   std::unique_ptr<Stubs> stubs_;
   std::mutex mu_;
   std::map<std::string, std::string> cgroup_parents_;  // sandbox id -> cgroup parent; mu_
   std::map<std::string, CpuStats> cpu_samples_;  // sandbox/container id -> last sample; mu_
+  std::map<std::string, int> sandbox_pids_;      // sandbox id -> pause process PID; mu_
 };
 
 }  // namespace openeci::runtime

@@ -735,6 +735,10 @@ TEST_F(CriRuntimeTest, SandboxStatsReportCpuMemoryAndNetwork) {
         return c != nullptr && c->memory.usage_bytes >= (40u << 20);
       },
       std::chrono::seconds(15)));
+  // Some traffic to the pod's gateway (the bridge), for the packet counters.
+  auto ping = runtime_->ExecSync(fill_id, {"ping", "-c", "3", "-i", "0.2", "10.89.0.1"}, 10);
+  ASSERT_TRUE(ping.ok()) << ping.status().ToString();
+  EXPECT_EQ(ping->exit_code, 0) << ping->stdout_data << ping->stderr_data;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto t0 = Clock::now();
   auto all = runtime_->ListSandboxStats();
@@ -753,6 +757,11 @@ TEST_F(CriRuntimeTest, SandboxStatsReportCpuMemoryAndNetwork) {
                            [](const InterfaceStats& i) { return i.name == "eth0"; });
   ASSERT_NE(eth0, pod->interfaces.end());
   EXPECT_GT(eth0->rx_bytes + eth0->tx_bytes, 0u);
+  // CRI carries only bytes and errors; the packets come from the pod's network namespace.
+  EXPECT_GE(eth0->rx_packets, 3u);
+  EXPECT_GE(eth0->tx_packets, 3u);
+  EXPECT_GT(eth0->rx_bytes, 0u);
+  EXPECT_GT(eth0->tx_bytes, 0u);
 
   ASSERT_EQ(pod->containers.size(), 2u);
   const ContainerStats* spin_stats = find_container(*pod, spin_id);
