@@ -30,6 +30,7 @@
 
 #include "runtime/containerd/containerd_process.h"
 #include "runtime/cri/exec_stream.h"
+#include "runtime/testing/local_registry.h"
 
 namespace openeci::runtime {
 namespace {
@@ -457,19 +458,6 @@ TEST_F(CriRuntimeTest, PullFailureKeepsContainerdsMessage) {
   EXPECT_NE(st.message().find("connection refused"), std::string::npos) << st.message();
 }
 
-// A free TCP port on 127.0.0.1 (racy in theory, fine for a test).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // docker-registry with basic auth (user "u", password "p") serving on 127.0.0.1.
 TEST_F(CriRuntimeTest, PullFromLocalRegistryWithAuth) {
   if (std::system("command -v docker-registry >/dev/null && command -v htpasswd >/dev/null") !=
@@ -479,33 +467,9 @@ TEST_F(CriRuntimeTest, PullFromLocalRegistryWithAuth) {
   const std::string reg = dir_ + "/registry";
   fs::create_directories(reg);
   ASSERT_EQ(std::system(("htpasswd -Bbn u p > " + reg + "/htpasswd").c_str()), 0);
-  const int port = FreePort();
-  const std::string addr = "127.0.0.1:" + std::to_string(port);
-  {
-    std::ofstream cfg(reg + "/config.yml");
-    cfg << "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " << reg << "/data\n"
-        << "http:\n  addr: " << addr << "\nauth:\n  htpasswd:\n    realm: test\n"
-        << "    path: " << reg << "/htpasswd\nlog:\n  level: error\n";
-  }
-  const std::string cfg_path = reg + "/config.yml";
-  char* argv[] = {const_cast<char*>("docker-registry"), const_cast<char*>("serve"),
-                  const_cast<char*>(cfg_path.c_str()), nullptr};
-  const std::string log_path = reg + "/registry.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t registry = 0;
-  const int spawned = ::posix_spawnp(&registry, "docker-registry", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(spawned, 0);
-  struct Reaper {
-    pid_t pid;
-    ~Reaper() {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, nullptr, 0);
-    }
-  } reaper{registry};
+  testing::LocalRegistry registry(reg, reg + "/htpasswd");
+  ASSERT_TRUE(registry.ok());
+  const std::string& addr = registry.addr();
 
   const std::string image = addr + "/openeci/busybox:pulled";
   const std::string push = "skopeo copy -q --dest-tls-verify=false --dest-creds u:p oci-archive:" +
