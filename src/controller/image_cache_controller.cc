@@ -188,10 +188,11 @@ Status ImageCacheController::Build(core::ImageCache cache) {
   // DeleteImageCache in between makes the write fail with kAborted and the next pass removes.
   while (cache.images_done < static_cast<int>(cache.images.size())) {
     const std::string& image = cache.images[cache.images_done];
-    int64_t started = Now();
+    AddCacheEvent(cache, "Normal", "Pulling", "Pulling image " + Quoted(image), Now());
     auto t0 = std::chrono::steady_clock::now();
-    Status st = runtime_.PullImage(image, AuthFor(cache.credentials, image));
-    AddCacheEvent(cache, "Normal", "Pulling", "Pulling image " + Quoted(image), started);
+    Status st = options_.pull_probe != nullptr
+                    ? PullWatched(cache, image)
+                    : runtime_.PullImage(image, AuthFor(cache.credentials, image));
     if (!st.ok()) {
       AddCacheEvent(cache, "Warning", "Failed",
                     "Failed to pull image " + Quoted(image) + ": " + st.message(), Now());
@@ -206,6 +207,7 @@ Status ImageCacheController::Build(core::ImageCache cache) {
                       std::to_string(took.count()) + "ms",
                   Now());
     cache.images_done += 1;
+    cache.current_image_permille = 0;
     ASSIGN_OR_RETURN(cache.revision, store_.UpdateImageCache(cache, cache.revision));
   }
   ASSIGN_OR_RETURN(std::vector<runtime::ImageInfo> infos, runtime_.ListImages());
@@ -247,6 +249,65 @@ Status ImageCacheController::Build(core::ImageCache cache) {
   cache.finish_time = Now();
   ASSIGN_OR_RETURN(cache.revision, store_.UpdateImageCache(cache, cache.revision));
   return Status::Ok();
+}
+
+Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::string& image) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool pulled = false;
+  // Only this thread touches `cache` until the join below.
+  std::thread watcher([&] {
+    runtime::PullProgress progress;
+    auto last_write = std::chrono::steady_clock::now();
+    bool dirty = false;
+    bool write_failed = false;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, options_.pull_poll_interval, [&] { return pulled; })) {
+      lock.unlock();
+      StatusOr<std::vector<runtime::IngestStatus>> active = options_.pull_probe->Active();
+      if (active.ok()) {
+        progress.Update(*active);
+        for (const runtime::IngestStatus& layer : progress.just_completed()) {
+          const size_t colon = layer.ref.find(':');
+          const std::string digest = layer.ref.substr(colon == std::string::npos ? 0 : colon + 1);
+          AddCacheEvent(cache, "Normal", "PulledLayer",
+                        "Received layer " + digest.substr(0, 12) + " (" +
+                            std::to_string(layer.total) + " bytes) of image " + Quoted(image),
+                        Now());
+          dirty = true;
+        }
+        const int permille = static_cast<int>(progress.fraction() * 1000);
+        if (permille != cache.current_image_permille) {
+          cache.current_image_permille = permille;
+          dirty = true;
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (dirty && !write_failed && now - last_write >= options_.progress_write_interval) {
+        // A lost compare-and-swap (DeleteImageCache meanwhile) ends the progress writes; the
+        // write after the pull fails the same way and the next pass removes the cache.
+        StatusOr<int64_t> rev = store_.UpdateImageCache(cache, cache.revision);
+        if (rev.ok()) {
+          cache.revision = *rev;
+        } else {
+          write_failed = true;
+          spdlog::info("image cache {}: progress not stored: {}", cache.id,
+                       rev.status().ToString());
+        }
+        dirty = false;
+        last_write = now;
+      }
+      lock.lock();
+    }
+  });
+  Status st = runtime_.PullImage(image, AuthFor(cache.credentials, image));
+  {
+    std::lock_guard lock(mu);
+    pulled = true;
+  }
+  cv.notify_all();
+  watcher.join();
+  return st;
 }
 
 Status ImageCacheController::Remove(const core::ImageCache& cache) {

@@ -2,8 +2,12 @@
 // store like the group controller. For each cache it compares the record with the runtime's
 // images and takes the next step:
 //   * Creating: pull each image not yet pulled (with the matching ImageRegistryCredential),
-//     one event pair per image, Progress = images pulled / images (per-image granularity: the
-//     CRI pull call reports no layer progress); then check the images' total size
+//     one event pair per image, Progress = images pulled / images. The CRI pull call reports
+//     no layer progress; with a PullProgressProbe, a side thread polls containerd's in-flight
+//     layer downloads while the pull blocks and stores the current image's received fraction
+//     (at most once per progress_write_interval) plus one event per completed layer. The
+//     probe sees every download of the namespace, so concurrent pulls blur the estimate.
+//     Then check the images' total size
 //     (runtime ListImages) against ImageCacheSize: Ready, or Failed with an event saying why.
 //     A failed pull fails the cache (no retries: the user creates a new cache).
 //   * Ready: removed when RetentionDays are over (from creation); Failed: after one day.
@@ -30,6 +34,7 @@
 #include "common/status.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
+#include "runtime/containerd/pull_progress.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -39,6 +44,11 @@ struct ImageCacheControllerOptions {
   int workers = 2;
   std::chrono::milliseconds resync_interval{10000};
   std::chrono::milliseconds failed_retention{24 * 3600 * 1000};  // failed caches: one day
+  // Byte progress within an image while it is pulled (nullable: per-image progress only).
+  // Not owned; must outlive the controller.
+  runtime::PullProgressProbe* pull_probe = nullptr;
+  std::chrono::milliseconds pull_poll_interval{200};
+  std::chrono::milliseconds progress_write_interval{1000};
 };
 
 class ImageCacheController {
@@ -63,6 +73,9 @@ class ImageCacheController {
   void WorkerLoop();
   void ResyncLoop();
   Status Build(core::ImageCache cache);
+  // PullImage(image) while a side thread writes the byte progress of the pull into `cache`
+  // (and the store, updating cache.revision). Needs options_.pull_probe.
+  Status PullWatched(core::ImageCache& cache, const std::string& image);
   // Removes the images of `cache` nothing else uses, then the record.
   Status Remove(const core::ImageCache& cache);
   int64_t Now() const { return ToUnixMillis(clock_.Now()); }

@@ -1,5 +1,7 @@
 #include "core/image_cache_service.h"
 
+#include <algorithm>
+
 #include "common/ids.h"
 #include "core/validation.h"
 
@@ -40,6 +42,15 @@ bool IsImageRef(const std::string& s) {
 std::string ImageCacheIdOf(const std::string& snapshot_or_cache_id) {
   if (snapshot_or_cache_id.rfind("s-", 0) == 0) return "imc-" + snapshot_or_cache_id.substr(2);
   return snapshot_or_cache_id;
+}
+
+int ImageCacheProgressPercent(const ImageCache& cache) {
+  if (cache.status == ImageCacheStatus::Ready) return 100;
+  const int64_t images = static_cast<int64_t>(cache.images.size());
+  if (images == 0) return 0;
+  const int64_t done = std::clamp<int64_t>(cache.images_done, 0, images);
+  const int64_t part = done < images ? std::clamp(cache.current_image_permille, 0, 1000) : 0;
+  return static_cast<int>((done * 1000 + part) * 100 / (images * 1000));
 }
 
 Status ImageCacheService::Check(const ImageCacheRequest& r) const {

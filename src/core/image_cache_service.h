@@ -77,6 +77,10 @@ class ImageCacheService {
   std::function<void(const std::string&)> notify_;
 };
 
+// The cache's Progress in percent: 100 when Ready, else the images pulled plus the received
+// part of the one being pulled, over all images (rounded down: 100 only once all are pulled).
+int ImageCacheProgressPercent(const ImageCache& cache);
+
 // The cache ID an ImageSnapshotId names: "s-X" is the snapshot of "imc-X".
 std::string ImageCacheIdOf(const std::string& snapshot_or_cache_id);
 

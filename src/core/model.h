@@ -183,7 +183,10 @@ struct ImageCache {
   int size_gib = 20;       // ImageCacheSize
   int retention_days = 0;  // 0: never expires
   ImageCacheStatus status = ImageCacheStatus::Creating;
-  int images_done = 0;     // images pulled so far (Progress = images_done / images)
+  int images_done = 0;     // images pulled so far
+  // Layer bytes of images[images_done] received so far, in thousandths (0 without a
+  // containerd pull probe). Progress: see ImageCacheProgressPercent.
+  int current_image_permille = 0;
   std::string snapshot_id;         // "s-" + the ID's suffix, set once Ready
   std::string container_group_id;  // the (pseudo) ID of the build job answered by Create
   Millis creation_time = 0;
@@ -196,7 +199,8 @@ struct ImageCache {
 };
 BOOST_DESCRIBE_STRUCT(ImageCache, (),
                       (id, account_id, name, region_id, resource_group_id, images, credentials,
-                       size_gib, retention_days, status, images_done, snapshot_id,
+                       size_gib, retention_days, status, images_done,
+                       current_image_permille, snapshot_id,
                        container_group_id, creation_time, finish_time, last_matched_time,
                        deleting, events))
 inline constexpr int kMaxImageCacheEvents = 50;

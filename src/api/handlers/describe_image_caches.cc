@@ -21,8 +21,7 @@ json::object RenderCache(const core::ImageCache& c) {
   o["FlashSnapshotId"] = "";
   const char* status = boost::describe::enum_to_string(c.status, nullptr);
   o["Status"] = status ? status : "";
-  int percent = c.images.empty() ? 0 : static_cast<int>(c.images_done * 100 / c.images.size());
-  o["Progress"] = std::to_string(ready ? 100 : percent) + "%";
+  o["Progress"] = std::to_string(core::ImageCacheProgressPercent(c)) + "%";
   json::array images;
   for (const auto& i : c.images) images.emplace_back(i);
   o["Images"] = std::move(images);
