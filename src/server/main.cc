@@ -26,6 +26,7 @@
 #include "logs/log_rotator.h"
 #include "metrics/metrics_sampler.h"
 #include "runtime/containerd/containerd_process.h"
+#include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
 #include "store/sqlite/sqlite_store.h"
@@ -161,7 +162,12 @@ int Serve(const std::string& config_file) {
     spdlog::critical("controller: {}", st.ToString());
     return 1;
   }
-  controller::ImageCacheController image_cache_controller(**store, **cri, clock);
+  // Byte progress of image cache pulls; without it Progress counts whole images.
+  auto pull_probe = runtime::PullProgressProbe::Connect((*containerd)->socket_path());
+  if (!pull_probe.ok()) spdlog::warn("pull progress: {}", pull_probe.status().ToString());
+  controller::ImageCacheControllerOptions ico;
+  ico.pull_probe = pull_probe.ok() ? pull_probe->get() : nullptr;
+  controller::ImageCacheController image_cache_controller(**store, **cri, clock, ico);
   if (Status st = image_cache_controller.Start(); !st.ok()) {
     spdlog::critical("image cache controller: {}", st.ToString());
     return 1;
