@@ -252,36 +252,42 @@ Status ImageCacheController::Build(core::ImageCache cache) {
 }
 
 Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::string& image) {
+  const std::optional<runtime::RegistryAuth> auth = AuthFor(cache.credentials, image);
+  runtime::PullProgress progress;
+  // One look at containerd's downloads; returns whether `cache` changed.
+  auto poll = [&] {
+    StatusOr<std::vector<runtime::IngestStatus>> active = options_.pull_probe->Active();
+    if (!active.ok()) return false;
+    progress.Update(*active);
+    bool changed = false;
+    for (const runtime::IngestStatus& layer : progress.just_completed()) {
+      const size_t colon = layer.ref.find(':');
+      const std::string digest = layer.ref.substr(colon == std::string::npos ? 0 : colon + 1);
+      AddCacheEvent(cache, "Normal", "PulledLayer",
+                    "Received layer " + digest.substr(0, 12) + " (" +
+                        std::to_string(layer.total) + " bytes) of image " + Quoted(image),
+                    Now());
+      changed = true;
+    }
+    const int permille = static_cast<int>(progress.fraction() * 1000);
+    if (permille != cache.current_image_permille) {
+      cache.current_image_permille = permille;
+      changed = true;
+    }
+    return changed;
+  };
   std::mutex mu;
   std::condition_variable cv;
   bool pulled = false;
-  // Only this thread touches `cache` until the join below.
+  // Only this thread touches `cache` and `progress` until the join below.
   std::thread watcher([&] {
-    runtime::PullProgress progress;
     auto last_write = std::chrono::steady_clock::now();
     bool dirty = false;
     bool write_failed = false;
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, options_.pull_poll_interval, [&] { return pulled; })) {
       lock.unlock();
-      StatusOr<std::vector<runtime::IngestStatus>> active = options_.pull_probe->Active();
-      if (active.ok()) {
-        progress.Update(*active);
-        for (const runtime::IngestStatus& layer : progress.just_completed()) {
-          const size_t colon = layer.ref.find(':');
-          const std::string digest = layer.ref.substr(colon == std::string::npos ? 0 : colon + 1);
-          AddCacheEvent(cache, "Normal", "PulledLayer",
-                        "Received layer " + digest.substr(0, 12) + " (" +
-                            std::to_string(layer.total) + " bytes) of image " + Quoted(image),
-                        Now());
-          dirty = true;
-        }
-        const int permille = static_cast<int>(progress.fraction() * 1000);
-        if (permille != cache.current_image_permille) {
-          cache.current_image_permille = permille;
-          dirty = true;
-        }
-      }
+      dirty = poll() || dirty;
       const auto now = std::chrono::steady_clock::now();
       if (dirty && !write_failed && now - last_write >= options_.progress_write_interval) {
         // A lost compare-and-swap (DeleteImageCache meanwhile) ends the progress writes; the
@@ -300,13 +306,14 @@ Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::str
       lock.lock();
     }
   });
-  Status st = runtime_.PullImage(image, AuthFor(cache.credentials, image));
+  Status st = runtime_.PullImage(image, auth);
   {
     std::lock_guard lock(mu);
     pulled = true;
   }
   cv.notify_all();
   watcher.join();
+  if (st.ok()) poll();  // the layers that finished since the last look
   return st;
 }
 

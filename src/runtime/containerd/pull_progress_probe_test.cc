@@ -1,7 +1,8 @@
-// PullProgressProbe against a real containerd (its own, in a temp dir) pulling a 3-layer image
-// of random bytes from a local docker-registry through a throttling TCP proxy, so that the
-// pull lasts a few seconds and its layer ingests can be watched. Needs root, containerd,
-// docker-registry, umoci and skopeo (skipped when a tool is missing).
+// PullProgressProbe, and the ImageCacheController using it, against a real containerd (its
+// own, in a temp dir) pulling 3-layer images of random bytes from a local docker-registry
+// through a throttling TCP proxy, so that a pull lasts a few seconds and its layer ingests can
+// be watched. Needs root, containerd, docker-registry, umoci and skopeo (skipped when a tool
+// is missing).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -22,10 +24,14 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
+#include "controller/image_cache_controller.h"
+#include "core/image_cache_service.h"
 #include "runtime/containerd/containerd_process.h"
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "runtime/testing/local_registry.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace openeci::runtime {
 namespace {
@@ -137,70 +143,99 @@ void RemoveTree(const std::string& dir) {
   fs::remove_all(dir, ec);
 }
 
-TEST(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
-  if (Shell("command -v docker-registry >/dev/null && command -v umoci >/dev/null && "
-            "command -v skopeo >/dev/null && command -v containerd >/dev/null") != 0) {
-    GTEST_SKIP() << "docker-registry, umoci, skopeo or containerd not installed";
+// Its own containerd, registry and throttling proxy per test, all under a temp dir.
+class PullProgressProbeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Shell("command -v docker-registry >/dev/null && command -v umoci >/dev/null && "
+              "command -v skopeo >/dev/null && command -v containerd >/dev/null") != 0) {
+      GTEST_SKIP() << "docker-registry, umoci, skopeo or containerd not installed";
+    }
+    char tmpl[] = "/tmp/oeci-pp-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    registry_ = std::make_unique<testing::LocalRegistry>(dir_ + "/registry");
+    ASSERT_TRUE(registry_->ok());
+    // 9 MiB at 3 MiB/s: about three seconds of pull to watch.
+    proxy_ = std::make_unique<SlowProxy>(registry_->port(), 3 << 20);
+
+    ContainerdOptions o;
+    o.state_dir = dir_ + "/containerd";
+    o.bridge_name = "openeci-t9";
+    o.subnet = "10.89.9.0/24";
+    auto containerd = ContainerdProcess::Start(o);
+    ASSERT_TRUE(containerd.ok()) << containerd.status().ToString();
+    containerd_ = std::move(containerd).value();
+    auto cri = CriRuntime::Connect(containerd_->socket_path());
+    ASSERT_TRUE(cri.ok()) << cri.status().ToString();
+    cri_ = std::move(cri).value();
+    auto probe = PullProgressProbe::Connect(containerd_->socket_path());
+    ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+    probe_ = std::move(probe).value();
   }
-  char tmpl[] = "/tmp/oeci-pp-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() { RemoveTree(dir); }
-  } cleanup{dir};
 
-  // A 3-layer image of 3 MiB of random bytes each.
-  const std::string layout = dir + "/layout";
-  ASSERT_EQ(Shell("umoci init --layout " + layout + " && umoci new --image " + layout + ":big"), 0);
-  for (int i = 0; i < 3; ++i) {
-    const std::string bundle = dir + "/bundle";
-    const std::string cmd = "umoci unpack --image " + layout + ":big " + bundle +
-                            " >/dev/null && head -c 3145728 /dev/urandom > " + bundle +
-                            "/rootfs/blob" + std::to_string(i) + " && umoci repack --image " +
-                            layout + ":big " + bundle + " && rm -rf " + bundle;
-    ASSERT_EQ(Shell(cmd), 0) << cmd;
+  void TearDown() override {
+    probe_.reset();
+    cri_.reset();
+    if (containerd_ != nullptr) {
+      EXPECT_TRUE(containerd_->Stop().ok());
+    }
+    containerd_.reset();
+    proxy_.reset();
+    registry_.reset();
+    if (!dir_.empty()) RemoveTree(dir_);
   }
 
-  testing::LocalRegistry registry(dir + "/registry");
-  ASSERT_TRUE(registry.ok());
-  const int registry_port = registry.port();
-  const std::string push = "skopeo copy -q --dest-tls-verify=false oci:" + layout +
-                           ":big docker://127.0.0.1:" + std::to_string(registry_port) +
-                           "/openeci/big:1 2>/dev/null";
-  bool pushed = false;
-  for (int i = 0; i < 50 && !pushed; ++i) {
-    pushed = Shell(push) == 0;
-    if (!pushed) std::this_thread::sleep_for(milliseconds(200));
+  // Builds an image of 3 layers of 3 MiB of random bytes, pushes it to the registry and
+  // returns its name through the slow proxy ("" on failure, with a test failure recorded).
+  std::string PushRandomImage(const std::string& name) {
+    const std::string layout = dir_ + "/layout-" + name;
+    EXPECT_EQ(Shell("umoci init --layout " + layout + " && umoci new --image " + layout + ":1"), 0);
+    for (int i = 0; i < 3; ++i) {
+      const std::string bundle = dir_ + "/bundle";
+      const std::string cmd = "umoci unpack --image " + layout + ":1 " + bundle +
+                              " >/dev/null && head -c 3145728 /dev/urandom > " + bundle +
+                              "/rootfs/blob" + std::to_string(i) + " && umoci repack --image " +
+                              layout + ":1 " + bundle + " && rm -rf " + bundle;
+      if (Shell(cmd) != 0) {
+        ADD_FAILURE() << cmd;
+        return "";
+      }
+    }
+    const std::string push = "skopeo copy -q --dest-tls-verify=false oci:" + layout +
+                             ":1 docker://" + registry_->addr() + "/openeci/" + name +
+                             ":1 2>/dev/null";
+    bool pushed = false;
+    for (int i = 0; i < 50 && !pushed; ++i) {
+      pushed = Shell(push) == 0;
+      if (!pushed) std::this_thread::sleep_for(milliseconds(200));
+    }
+    if (!pushed) {
+      ADD_FAILURE() << push;
+      return "";
+    }
+    return "127.0.0.1:" + std::to_string(proxy_->port()) + "/openeci/" + name + ":1";
   }
-  ASSERT_TRUE(pushed) << push;
 
-  ContainerdOptions o;
-  o.state_dir = dir + "/containerd";
-  o.bridge_name = "openeci-t9";
-  o.subnet = "10.89.9.0/24";
-  auto containerd = ContainerdProcess::Start(o);
-  ASSERT_TRUE(containerd.ok()) << containerd.status().ToString();
-  struct Stopper {
-    ContainerdProcess* p;
-    ~Stopper() { EXPECT_TRUE(p->Stop().ok()); }
-  } stopper{containerd->get()};
-  auto cri = CriRuntime::Connect((*containerd)->socket_path());
-  ASSERT_TRUE(cri.ok()) << cri.status().ToString();
-  auto probe = PullProgressProbe::Connect((*containerd)->socket_path());
-  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  std::string dir_;
+  std::unique_ptr<testing::LocalRegistry> registry_;
+  std::unique_ptr<SlowProxy> proxy_;
+  std::unique_ptr<ContainerdProcess> containerd_;
+  std::unique_ptr<CriRuntime> cri_;
+  std::unique_ptr<PullProgressProbe> probe_;
+};
 
-  auto idle = (*probe)->Active();
+TEST_F(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
+  const std::string image = PushRandomImage("big");
+  ASSERT_FALSE(image.empty());
+  auto idle = probe_->Active();
   ASSERT_TRUE(idle.ok()) << idle.status().ToString();
   EXPECT_TRUE(idle->empty());
 
-  // 9 MiB at 3 MiB/s: about three seconds of pull to watch.
-  SlowProxy proxy(registry_port, 3 << 20);
-  const std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/openeci/big:1";
   std::atomic<bool> done{false};
   Status pulled;
   std::thread puller([&] {
-    pulled = (*cri)->PullImage(image, std::nullopt);
+    pulled = cri_->PullImage(image, std::nullopt);
     done = true;
   });
   PullProgress progress;
@@ -209,7 +244,7 @@ TEST(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
   int completed = 0;
   std::string probe_error;
   while (!done) {
-    auto active = (*probe)->Active();
+    auto active = probe_->Active();
     if (!active.ok()) {
       probe_error = active.status().ToString();
       break;
@@ -229,7 +264,7 @@ TEST(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
   ASSERT_FALSE(fractions.empty());
   // Some bytes were seen arriving before the pull finished.
   EXPECT_GT(fractions.back(), 0.0);
-  auto after = (*probe)->Active();
+  auto after = probe_->Active();
   ASSERT_TRUE(after.ok());
   progress.Update(*after);
   completed += static_cast<int>(progress.just_completed().size());
@@ -237,6 +272,54 @@ TEST(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
   EXPECT_GE(completed, 1);
   std::printf("layer snapshots: %d, completed layers seen: %d, polls: %zu\n", layer_snapshots,
               completed, fractions.size());
+}
+
+// The ImageCacheController with the probe: Progress moves within the image while it is
+// pulled, never goes back, and each layer gets a PulledLayer event.
+TEST_F(PullProgressProbeTest, ImageCacheProgressFollowsLayerBytes) {
+  const std::string image = PushRandomImage("cached");
+  ASSERT_FALSE(image.empty());
+  auto store = store::SqliteStore::Open(dir_ + "/openeci.db");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  SystemClock clock;
+  core::Topology topology;
+  core::ImageCacheService service(**store, clock, topology);
+  controller::ImageCacheControllerOptions options;
+  options.pull_probe = probe_.get();
+  options.pull_poll_interval = milliseconds(100);
+  options.progress_write_interval = milliseconds(200);
+  controller::ImageCacheController caches(**store, *cri_, clock, options);
+  core::ImageCacheRequest r;
+  r.region_id = "cn-hangzhou";
+  r.name = "big";
+  r.images = {image};
+  auto created = service.Create("1234567890", r, "", "");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string id = created->image_cache_id;
+
+  std::atomic<bool> done{false};
+  std::thread builder([&] {
+    auto next = caches.Reconcile(id);
+    EXPECT_TRUE(next.ok()) << next.status().ToString();
+    done = true;
+  });
+  std::vector<int> seen;
+  while (!done) {
+    auto c = (*store)->GetImageCache(id);
+    if (c.ok()) seen.push_back(core::ImageCacheProgressPercent(*c));
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  builder.join();
+  auto c = (*store)->GetImageCache(id);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->status, core::ImageCacheStatus::Ready);
+  EXPECT_EQ(core::ImageCacheProgressPercent(*c), 100);
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GE(seen[i], seen[i - 1]);
+  EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](int p) { return p > 0 && p < 100; }))
+      << "Progress never stood between 0% and 100% during a 3 s pull";
+  int layer_events = 0;
+  for (const auto& e : c->events) layer_events += e.reason == "PulledLayer" ? 1 : 0;
+  EXPECT_EQ(layer_events, 3);
 }
 
 }  // namespace
