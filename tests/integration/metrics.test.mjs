@@ -71,8 +71,9 @@ test('a container spinning on Cpu 0.5 reports about half a core; Load against it
   cpuId = await stack.create(shGroup('metrics-cpu', 'while :; do :; done', { cpu: 0.5, groupCpu: 1 }));
   await running(cpuId);
   const inBand = (n) => n >= 0.25e9 && n <= 0.75e9;
-  const rec = await waitForRecord(cpuId, (r) => inBand(r.containers?.[0]?.CPU?.usageNanoCores ?? 0),
-    'UsageNanoCores of about 0.5e9');
+  // Pod and container numbers are read at slightly different moments: wait for both.
+  const rec = await waitForRecord(cpuId, (r) => inBand(r.containers?.[0]?.CPU?.usageNanoCores ?? 0)
+    && inBand(r.CPU?.usageNanoCores ?? 0), 'UsageNanoCores of about 0.5e9');
   const c = rec.containers[0];
   assert.equal(c.name, 'main');
   assert.equal(c.CPU.limit, 512, 'Limit: 1024 per vCPU, the container has 0.5');
