@@ -48,6 +48,13 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   }
   else if (key == "sandbox_image") c.sandbox_image = v;
   else if (key == "sandbox_image_archive") c.sandbox_image_archive = v;
+  else if (key == "preload_images") {
+    c.preload_images.clear();
+    std::stringstream list(v);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) c.preload_images.push_back(item);
+    }
+  }
   else if (key == "containerd_bin") c.containerd_bin = v;
   else if (key == "containerd_socket") c.containerd_socket = v;
   else if (key == "log_level") c.log_level = v;
@@ -84,6 +91,7 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
 const char* const kKeys[] = {
     "listen", "state_dir", "access_key_id", "access_key_secret", "region", "zone", "vswitch",
     "subnet", "security_group", "bridge", "sandbox_image", "sandbox_image_archive",
+    "preload_images",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
     "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds"};

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "core/topology.h"
@@ -20,6 +21,7 @@ struct ServerConfig {
   std::string bridge = "openeci0";
   std::string sandbox_image = "localhost/openeci/pause:1.0";
   std::string sandbox_image_archive;  // imported into containerd when the image is missing
+  std::vector<std::string> preload_images;  // OCI archives imported into containerd at start
   std::string containerd_bin = "containerd";
   std::string containerd_socket;  // non-empty: use an existing containerd
   int64_t backoff_base_ms = 10000;

@@ -134,6 +134,7 @@ int Serve(const std::string& config_file) {
   cd.subnet = config.topology.vswitches.front().cidr;
   cd.sandbox_image = config.sandbox_image;
   cd.sandbox_image_archive = config.sandbox_image_archive;
+  cd.preload_image_archives = config.preload_images;
   cd.external_socket = config.containerd_socket;
   auto containerd = runtime::ContainerdProcess::Start(cd);
   if (!containerd.ok()) {

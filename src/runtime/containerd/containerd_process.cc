@@ -297,7 +297,19 @@ bool WaitExit(pid_t pid, Clock::duration limit) {
   return Exited(pid);
 }
 
-// Checks CRI and makes sure the sandbox image is there.
+// Imports one OCI archive into CRI's namespace (idempotent: an image already there is kept).
+Status ImportArchive(const ContainerdOptions& o, const std::string& socket,
+                     const std::string& archive) {
+  ASSIGN_OR_RETURN(CommandResult r, RunCommand({o.ctr_bin, "--address", socket, "-n", "k8s.io",
+                                                "images", "import", archive}));
+  if (r.exit_code != 0) {
+    return InternalError("importing image archive " + archive + " failed (exit " +
+                         std::to_string(r.exit_code) + "): " + r.output);
+  }
+  return Status::Ok();
+}
+
+// Checks CRI, makes sure the sandbox image is there and imports the preloaded archives.
 Status PrepareCri(const ContainerdOptions& o, const std::string& socket,
                   const std::string& log_hint) {
   ASSIGN_OR_RETURN(std::unique_ptr<CriRuntime> cri, CriRuntime::Connect(socket));
@@ -306,20 +318,16 @@ Status PrepareCri(const ContainerdOptions& o, const std::string& socket,
     return Status(ready.cls(), ready.api_code(), ready.message() + log_hint);
   }
   ASSIGN_OR_RETURN(bool present, cri->ImageExists(o.sandbox_image));
-  if (present || o.sandbox_image_archive.empty()) {
-    return Status::Ok();
+  if (!present && !o.sandbox_image_archive.empty()) {
+    RETURN_IF_ERROR(ImportArchive(o, socket, o.sandbox_image_archive));
+    ASSIGN_OR_RETURN(present, cri->ImageExists(o.sandbox_image));
+    if (!present) {
+      return InternalError("imported " + o.sandbox_image_archive + " but containerd still has no " +
+                           o.sandbox_image);
+    }
   }
-  ASSIGN_OR_RETURN(CommandResult r, RunCommand({o.ctr_bin, "--address", socket, "-n", "k8s.io",
-                                                "images", "import",
-                                                o.sandbox_image_archive}));
-  if (r.exit_code != 0) {
-    return InternalError("importing sandbox image archive " + o.sandbox_image_archive +
-                         " failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
-  }
-  ASSIGN_OR_RETURN(present, cri->ImageExists(o.sandbox_image));
-  if (!present) {
-    return InternalError("imported " + o.sandbox_image_archive + " but containerd still has no " +
-                         o.sandbox_image + "; ctr said: " + r.output);
+  for (const std::string& archive : o.preload_image_archives) {
+    RETURN_IF_ERROR(ImportArchive(o, socket, archive));
   }
   return Status::Ok();
 }

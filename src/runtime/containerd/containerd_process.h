@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -34,6 +35,8 @@ struct ContainerdOptions {
   std::string subnet = "10.88.0.0/16";
   std::string sandbox_image = "localhost/openeci/pause:1.0";
   std::string sandbox_image_archive;  // imported when the image is absent; may be empty
+  // OCI archives imported at every start (so that users can run images offline).
+  std::vector<std::string> preload_image_archives;
   std::string external_socket;  // non-empty: use that containerd, start nothing
 };
 
