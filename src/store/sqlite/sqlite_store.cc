@@ -516,6 +516,39 @@ StatusOr<std::vector<core::AccessKey>> SqliteStore::ListAccessKeys() {
   return keys;
 }
 
+// --- Client tokens (shared by every resource type) ---------------------------------------------
+
+StatusOr<std::optional<std::string>> SqliteStore::EarlierTokenResource(
+    const ClientTokenRecord& token) {
+  ASSIGN_OR_RETURN(Stmt lookup, Prepare("SELECT fingerprint, resource_id FROM client_tokens "
+                                        "WHERE account_id = ? AND token = ?"));
+  lookup.Bind(1, token.account_id).Bind(2, token.token);
+  ASSIGN_OR_RETURN(bool row, lookup.Step());
+  if (!row) {
+    return std::optional<std::string>();
+  }
+  if (lookup.Text(0) != token.fingerprint) {
+    return Status(StatusClass::kInvalidArgument, "IdempotentParameterMismatch",
+                  "The request uses the same client token as a previous, but non-identical "
+                  "request.");
+  }
+  return std::optional<std::string>(lookup.Text(1));
+}
+
+Status SqliteStore::RememberToken(const ClientTokenRecord& token, const std::string& resource_id,
+                                  int64_t created_at) {
+  ASSIGN_OR_RETURN(Stmt remember, Prepare(R"sql(
+      INSERT INTO client_tokens (account_id, token, fingerprint, resource_id, created_at)
+      VALUES (?, ?, ?, ?, ?))sql"));
+  // The token's time is the creation time of what it created: the store has no clock.
+  return remember.Bind(1, token.account_id)
+      .Bind(2, token.token)
+      .Bind(3, token.fingerprint)
+      .Bind(4, token.resource_id.empty() ? resource_id : token.resource_id)
+      .Bind(5, created_at)
+      .Run();
+}
+
 // --- Container groups -------------------------------------------------------------------------
 
 StatusOr<int64_t> SqliteStore::CreateGroup(const core::ContainerGroup& group,
@@ -526,27 +559,19 @@ StatusOr<int64_t> SqliteStore::CreateGroup(const core::ContainerGroup& group,
   }
   int64_t revision = 0;
   Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    std::optional<std::string> earlier;
     if (token.has_value()) {
-      ASSIGN_OR_RETURN(Stmt lookup, Prepare("SELECT fingerprint, resource_id FROM client_tokens "
-                                            "WHERE account_id = ? AND token = ?"));
-      lookup.Bind(1, token->account_id).Bind(2, token->token);
-      ASSIGN_OR_RETURN(bool row, lookup.Step());
-      if (row) {
-        if (lookup.Text(0) != token->fingerprint) {
-          return Status(StatusClass::kInvalidArgument, "IdempotentParameterMismatch",
-                        "The request uses the same client token as a previous, but "
-                        "non-identical request.");
-        }
-        std::string resource_id = lookup.Text(1);
-        ASSIGN_OR_RETURN(revision, StoredRevision(resource_id));
-        if (revision < 0) {
-          return GroupNotFound(resource_id);
-        }
-        if (existing_id != nullptr) {
-          *existing_id = resource_id;
-        }
-        return std::optional<WatchEvent>();
+      ASSIGN_OR_RETURN(earlier, EarlierTokenResource(*token));
+    }
+    if (earlier.has_value()) {
+      ASSIGN_OR_RETURN(revision, StoredRevision(*earlier));
+      if (revision < 0) {
+        return GroupNotFound(*earlier);
       }
+      if (existing_id != nullptr) {
+        *existing_id = *earlier;
+      }
+      return std::optional<WatchEvent>();
     }
     ASSIGN_OR_RETURN(int64_t existing, StoredRevision(group.id));
     if (existing >= 0) {
@@ -556,16 +581,7 @@ StatusOr<int64_t> SqliteStore::CreateGroup(const core::ContainerGroup& group,
     ASSIGN_OR_RETURN(revision, BumpRevision());
     RETURN_IF_ERROR(PutGroupRow(group, revision));
     if (token.has_value()) {
-      ASSIGN_OR_RETURN(Stmt remember, Prepare(R"sql(
-          INSERT INTO client_tokens (account_id, token, fingerprint, resource_id, created_at)
-          VALUES (?, ?, ?, ?, ?))sql"));
-      // The token's time is the creation time of what it created: the store has no clock.
-      RETURN_IF_ERROR(remember.Bind(1, token->account_id)
-                          .Bind(2, token->token)
-                          .Bind(3, token->fingerprint)
-                          .Bind(4, token->resource_id.empty() ? group.id : token->resource_id)
-                          .Bind(5, group.creation_time)
-                          .Run());
+      RETURN_IF_ERROR(RememberToken(*token, group.id, group.creation_time));
     }
     return std::optional<WatchEvent>(WatchEvent{WatchEvent::Type::kPut, group.id, revision});
   });
@@ -819,27 +835,19 @@ StatusOr<int64_t> SqliteStore::CreateImageCache(const core::ImageCache& cache,
   }
   int64_t revision = 0;
   Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    std::optional<std::string> earlier;
     if (token.has_value()) {
-      ASSIGN_OR_RETURN(Stmt lookup, Prepare("SELECT fingerprint, resource_id FROM client_tokens "
-                                            "WHERE account_id = ? AND token = ?"));
-      lookup.Bind(1, token->account_id).Bind(2, token->token);
-      ASSIGN_OR_RETURN(bool row, lookup.Step());
-      if (row) {
-        if (lookup.Text(0) != token->fingerprint) {
-          return Status(StatusClass::kInvalidArgument, "IdempotentParameterMismatch",
-                        "The request uses the same client token as a previous, but "
-                        "non-identical request.");
-        }
-        std::string resource_id = lookup.Text(1);
-        ASSIGN_OR_RETURN(revision, StoredCacheRevision(resource_id));
-        if (revision < 0) {
-          return CacheNotFound(resource_id);
-        }
-        if (existing_id != nullptr) {
-          *existing_id = resource_id;
-        }
-        return std::optional<WatchEvent>();
+      ASSIGN_OR_RETURN(earlier, EarlierTokenResource(*token));
+    }
+    if (earlier.has_value()) {
+      ASSIGN_OR_RETURN(revision, StoredCacheRevision(*earlier));
+      if (revision < 0) {
+        return CacheNotFound(*earlier);
       }
+      if (existing_id != nullptr) {
+        *existing_id = *earlier;
+      }
+      return std::optional<WatchEvent>();
     }
     ASSIGN_OR_RETURN(int64_t existing, StoredCacheRevision(cache.id));
     if (existing >= 0) {
@@ -867,15 +875,7 @@ StatusOr<int64_t> SqliteStore::CreateImageCache(const core::ImageCache& cache,
     revision = 1;
     RETURN_IF_ERROR(PutCacheRow(cache, revision, seq));
     if (token.has_value()) {
-      ASSIGN_OR_RETURN(Stmt remember, Prepare(R"sql(
-          INSERT INTO client_tokens (account_id, token, fingerprint, resource_id, created_at)
-          VALUES (?, ?, ?, ?, ?))sql"));
-      RETURN_IF_ERROR(remember.Bind(1, token->account_id)
-                          .Bind(2, token->token)
-                          .Bind(3, token->fingerprint)
-                          .Bind(4, token->resource_id.empty() ? cache.id : token->resource_id)
-                          .Bind(5, cache.creation_time)
-                          .Run());
+      RETURN_IF_ERROR(RememberToken(*token, cache.id, cache.creation_time));
     }
     return std::optional<WatchEvent>();
   });

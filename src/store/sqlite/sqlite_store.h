@@ -85,6 +85,12 @@ class SqliteStore final : public Store {
   // Inserts or replaces the group's row and tags, stamped with `revision`.
   Status PutGroupRow(const core::ContainerGroup& group, int64_t revision);
   StatusOr<int64_t> StoredRevision(const std::string& id);  // -1 when absent
+  // The resource an earlier request with `token` created (same fingerprint), nothing when the
+  // token is new, IdempotentParameterMismatch when the fingerprints differ. Requires mu_.
+  StatusOr<std::optional<std::string>> EarlierTokenResource(const ClientTokenRecord& token);
+  // Records `token` as having created `resource_id`. Requires mu_.
+  Status RememberToken(const ClientTokenRecord& token, const std::string& resource_id,
+                       int64_t created_at);
   StatusOr<core::ContainerGroup> ReadGroup(Stmt& stmt);
   StatusOr<int64_t> StoredCacheRevision(const std::string& id);  // -1 when absent
   StatusOr<int64_t> CountImageCachesLocked(const std::string& account_id);
