@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, REGION } from './lib/stack.mjs';
-import { v1Send, v3Request, rawRequest, isoSeconds, nonce } from './lib/sign.mjs';
+import http from 'node:http';
+import { v1Send, v1Params, encodeForm, v3Request, rawRequest, isoSeconds, nonce } from './lib/sign.mjs';
 
 let stack;
 let ok; // {accessKeyId, secret} that the server knows
@@ -121,4 +122,35 @@ test('Format=XML is answered in XML', async () => {
   assert.match(body, /<RequestId>[^<]+<\/RequestId>/);
   assert.match(body, new RegExp(`<RegionId>${REGION}</RegionId>`));
   assert.doesNotMatch(body, /<Code>/);
+});
+
+test('a chunked form body and a 70 KB request line are read; a 200 KB one is refused', async () => {
+  // Chunked: Node sends Transfer-Encoding: chunked when no Content-Length is set.
+  const signed = v1Params({ ...ok, action: 'DescribeRegions', method: 'POST' }, { RegionId: REGION });
+  const body = encodeForm(signed);
+  const url = new URL(stack.endpoint);
+  const res = await new Promise((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname, port: url.port, method: 'POST', path: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => resolve({ status: r.statusCode, headers: r.headers, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 40));
+    setTimeout(() => req.end(body.slice(40)), 50);
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.ok(JSON.parse(res.text).Regions, res.text);
+
+  const long = await send1({ method: 'GET', action: 'DescribeContainerGroups' },
+    { RegionId: REGION, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v'.repeat(70000) });
+  assertSuccess(long);
+  assert.equal(long.json.TotalCount, 0);
+
+  const huge = await send1({ method: 'GET', action: 'DescribeContainerGroups' },
+    { RegionId: REGION, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v'.repeat(200000) });
+  assert.ok(huge.status === 431 || huge.status === 400, `status ${huge.status}`);
 });
