@@ -50,6 +50,14 @@ core::ContainerState StateOf(const runtime::ContainerInfo& info) {
   return s;
 }
 
+core::ContainerState Waiting(std::string reason, std::string message) {
+  core::ContainerState s;
+  s.state = "Waiting";
+  s.reason = std::move(reason);
+  s.message = std::move(message);
+  return s;
+}
+
 core::ContainerStatus* FindStatus(core::GroupStatus& status, const std::string& name) {
   for (auto& cs : status.containers) {
     if (cs.name == name) return &cs;
@@ -165,9 +173,8 @@ Status Controller::Pass::EnsureImages() {
       }
       if (spec.pull_policy == core::PullPolicy::Never) {
         core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
-        cs->current = {"Waiting", "", "ErrImageNeverPull",
-                       "Container image " + Quoted(spec.image) +
-                           " is not present with pull policy of Never"};
+        cs->current = Waiting("ErrImageNeverPull", "Container image " + Quoted(spec.image) +
+                                                         " is not present with pull policy of Never");
         Event("Warning", object, "ErrImageNeverPull", cs->current.message);
         return Status(StatusClass::kFailedPrecondition, "ErrImageNeverPull", cs->current.message);
       }
@@ -206,7 +213,7 @@ Status Controller::Pass::EnsureImages() {
       if (failures > 1) {
         Event("Normal", object, "BackOff", "Back-off pulling image " + Quoted(spec.image));
       }
-      cs->current = {"Waiting", "", failures > 1 ? "ImagePullBackOff" : "ErrImagePull", msg};
+      cs->current = Waiting(failures > 1 ? "ImagePullBackOff" : "ErrImagePull", msg);
       Requeue(delay);
       return Status(StatusClass::kUnavailable, "ErrImagePull", msg);
     }
@@ -250,7 +257,11 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(id));
   g_.status.intranet_ip = info.ip;
   // A new sandbox starts its containers from scratch.
-  for (auto& cs : g_.status.containers) cs = core::ContainerStatus{cs.name};
+  for (auto& cs : g_.status.containers) {
+    core::ContainerStatus fresh;
+    fresh.name = cs.name;
+    cs = fresh;
+  }
   return info;
 }
 
@@ -347,9 +358,9 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
   }
   if (waiting_for_restart) {
     cs->previous = StateOf(latest);
-    cs->current = {"Waiting", "", "CrashLoopBackOff",
-                   "Back-off " + std::to_string(delay.count()) + "ms restarting failed container=" +
-                       spec.name + " pod=" + g_.id};
+    cs->current = Waiting("CrashLoopBackOff", "Back-off " + std::to_string(delay.count()) +
+                                                  "ms restarting failed container=" + spec.name +
+                                                  " pod=" + g_.id);
   } else {
     cs->current = StateOf(latest);
     for (const auto& a : attempts) {
