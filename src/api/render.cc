@@ -73,4 +73,18 @@ std::string ApiTime(int64_t unix_millis) {
   return unix_millis == 0 ? std::string() : FormatRfc3339(FromUnixMillis(unix_millis));
 }
 
+boost::json::array RenderEvents(const std::vector<core::Event>& events) {
+  boost::json::array out;
+  for (const core::Event& e : events) {
+    out.push_back(boost::json::object{{"Count", e.count},
+                                      {"Type", e.type},
+                                      {"Name", e.name},
+                                      {"Reason", e.reason},
+                                      {"Message", e.message},
+                                      {"FirstTimestamp", ApiTime(e.first_timestamp)},
+                                      {"LastTimestamp", ApiTime(e.last_timestamp)}});
+  }
+  return out;
+}
+
 }  // namespace openeci::api

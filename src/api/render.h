@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "common/clock.h"
+#include "core/model.h"
 
 namespace openeci::api {
 
@@ -16,5 +17,9 @@ HttpResponse RenderXml(const std::string& root, const boost::json::object& body)
 
 // An API timestamp: RFC 3339 UTC for a set time, "" for 0 (not set).
 std::string ApiTime(int64_t unix_millis);
+
+// Events as every Describe* answer shows them: [{Count, Type, Name, Reason, Message,
+// FirstTimestamp, LastTimestamp}].
+boost::json::array RenderEvents(const std::vector<core::Event>& events);
 
 }  // namespace openeci::api

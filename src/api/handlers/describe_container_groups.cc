@@ -106,17 +106,7 @@ json::object RenderGroup(const core::GroupWithEvents& gw) {
   json::array tags;
   for (const auto& t : s.tags) tags.push_back(json::object{{"Key", t.key}, {"Value", t.value}});
   o["Tags"] = std::move(tags);
-  json::array events;
-  for (const auto& e : gw.events) {
-    events.push_back(json::object{{"Count", e.count},
-                                  {"Type", e.type},
-                                  {"Name", e.name},
-                                  {"Reason", e.reason},
-                                  {"Message", e.message},
-                                  {"FirstTimestamp", ApiTime(e.first_timestamp)},
-                                  {"LastTimestamp", ApiTime(e.last_timestamp)}});
-  }
-  o["Events"] = std::move(events);
+  o["Events"] = RenderEvents(gw.events);
   json::array containers;
   for (const auto& c : s.containers) {
     const core::ContainerStatus* st = nullptr;

@@ -40,17 +40,7 @@ json::object RenderCache(const core::ImageCache& c) {
   o["ResourceGroupId"] = c.resource_group_id;
   o["EliminationStrategy"] = "";
   o["Tags"] = json::array();
-  json::array events;
-  for (const auto& e : c.events) {
-    events.push_back(json::object{{"Count", e.count},
-                                  {"Type", e.type},
-                                  {"Name", e.name},
-                                  {"Reason", e.reason},
-                                  {"Message", e.message},
-                                  {"FirstTimestamp", ApiTime(e.first_timestamp)},
-                                  {"LastTimestamp", ApiTime(e.last_timestamp)}});
-  }
-  o["Events"] = std::move(events);
+  o["Events"] = RenderEvents(c.events);
   return o;
 }
 
