@@ -9,6 +9,16 @@ Status RejectUnsupported(const Params& params) {
                           "\" is not supported by this OpenECI node; remove it from the request.");
 }
 
+StatusOr<int> PageLimit(const Params& params) {
+  constexpr int kMaxLimit = 20;
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit, params.GetInt("Limit"));
+  if (limit && (*limit < 1 || *limit > kMaxLimit)) {
+    return InvalidParameter("The parameter \"Limit\" must be between 1 and 20, got " +
+                            std::to_string(*limit) + ".");
+  }
+  return static_cast<int>(limit.value_or(kMaxLimit));
+}
+
 Status CheckRegion(const core::Topology& topology, const Params& params) {
   ASSIGN_OR_RETURN(std::string region, params.Required("RegionId"));
   if (region != topology.region_id) {

@@ -10,7 +10,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxLimit = 20;
 constexpr size_t kMaxIds = 20;
 
 template <typename E>
@@ -158,12 +157,7 @@ StatusOr<store::GroupQuery> DecodeQuery(const ApiEnv& env, const RequestContext&
     ASSIGN_OR_RETURN(std::string key, params.Required(p + ".Key"));
     q.tags.push_back({key, params.Get(p + ".Value").value_or("")});
   }
-  ASSIGN_OR_RETURN(std::optional<int64_t> limit, params.GetInt("Limit"));
-  if (limit && (*limit < 1 || *limit > kMaxLimit)) {
-    return InvalidParameter("The parameter \"Limit\" must be between 1 and 20, got " +
-                            std::to_string(*limit) + ".");
-  }
-  q.limit = static_cast<int>(limit.value_or(kMaxLimit));
+  ASSIGN_OR_RETURN(q.limit, PageLimit(params));
   params.GetBool("WithEvent");  // events are always included
   return q;
 }

@@ -9,7 +9,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kMaxLimit = 20;
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 json::object RenderCache(const core::ImageCache& c) {
@@ -58,12 +57,7 @@ ActionResult DescribeImageCaches(ApiEnv& env, const RequestContext& ctx, Params&
   q.image = params.Get("Image").value_or("");
   q.snapshot_id = params.Get("SnapshotId").value_or("");
   q.next_token = params.Get("NextToken").value_or("");
-  ASSIGN_OR_RETURN(std::optional<int64_t> limit, params.GetInt("Limit"));
-  if (limit && (*limit < 1 || *limit > kMaxLimit)) {
-    return InvalidParameter("The parameter \"Limit\" must be between 1 and 20, got " +
-                            std::to_string(*limit) + ".");
-  }
-  q.limit = static_cast<int>(limit.value_or(kMaxLimit));
+  ASSIGN_OR_RETURN(q.limit, PageLimit(params));
   RETURN_IF_ERROR(RejectUnsupported(params));
   ASSIGN_OR_RETURN(store::ImageCachePage page, env.image_caches->Describe(q));
   json::array caches;

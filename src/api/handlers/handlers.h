@@ -73,6 +73,8 @@ ActionResult DescribeMultiContainerGroupMetric(ApiEnv& env, const RequestContext
 
 // Refuses every parameter the handler did not read: OpenECI never ignores a parameter silently.
 Status RejectUnsupported(const Params& params);
+// The page size of a Describe* call: `Limit`, 1 to 20, default 20.
+StatusOr<int> PageLimit(const Params& params);
 // RegionId is required and must be this node's region.
 Status CheckRegion(const core::Topology& topology, const Params& params);
 
