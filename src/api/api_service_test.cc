@@ -172,7 +172,7 @@ TEST_F(ApiServiceTest, ErrorsCarryCodeStatusAndParameterName) {
   dup["Container.2.Name"] = "app";
   dup["Container.2.Image"] = "busybox";
   Map unsupported = MinimalCreate("vol");
-  unsupported["Volume.1.Name"] = "v";
+  unsupported["EipInstanceId"] = "eip-1";
   Map object = MinimalCreate("obj");
   object["DnsConfig"] = "[object Object]";
   Map region = MinimalCreate("reg");
@@ -183,7 +183,7 @@ TEST_F(ApiServiceTest, ErrorsCarryCodeStatusAndParameterName) {
   bad_cpu["Cpu"] = "lots";
   const Case cases[] = {
       {dup, 400, "InvalidParameter.DuplicatedName", "Container.2.Name"},
-      {unsupported, 400, "InvalidParameter", "Volume.1.Name"},
+      {unsupported, 400, "InvalidParameter", "EipInstanceId"},
       {object, 400, "InvalidParameter", "DnsConfig"},
       {region, 403, "RegionNotSupported", "us-west-1"},
       {no_region, 400, "MissingParameter", "RegionId"},

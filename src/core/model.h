@@ -47,6 +47,46 @@ struct Tag {
 };
 BOOST_DESCRIBE_STRUCT(Tag, (), (key, value))
 
+// A probe (LivenessProbe / ReadinessProbe). It is configured when it has a handler: an exec
+// command, an HTTP GET port or a TCP port (exactly one). Defaults are the API reference's.
+struct ProbeSpec {
+  std::vector<std::string> exec_command;
+  std::string http_path;
+  int http_port = 0;
+  std::string http_scheme = "HTTP";  // HTTP or HTTPS
+  int tcp_port = 0;
+  int initial_delay_seconds = 0;
+  int period_seconds = 10;
+  int timeout_seconds = 1;
+  int success_threshold = 1;
+  int failure_threshold = 3;
+  bool Configured() const { return !exec_command.empty() || http_port != 0 || tcp_port != 0; }
+};
+BOOST_DESCRIBE_STRUCT(ProbeSpec, (),
+                      (exec_command, http_path, http_port, http_scheme, tcp_port,
+                       initial_delay_seconds, period_seconds, timeout_seconds, success_threshold,
+                       failure_threshold))
+
+// Container SecurityContext.
+struct SecurityContextSpec {
+  std::optional<int64_t> run_as_user;
+  bool read_only_root_filesystem = false;
+  std::vector<std::string> capabilities_add;  // e.g. "NET_ADMIN"
+};
+BOOST_DESCRIBE_STRUCT(SecurityContextSpec, (),
+                      (run_as_user, read_only_root_filesystem, capabilities_add))
+
+// Container.N.VolumeMount.N: where a volume of the group appears in the container.
+struct VolumeMountSpec {
+  std::string name;  // the volume's name
+  std::string mount_path;
+  std::string sub_path;
+  bool read_only = false;
+  std::string mount_propagation;  // "", None, HostToContainer, Bidirectional
+};
+BOOST_DESCRIBE_STRUCT(VolumeMountSpec, (), (name, mount_path, sub_path, read_only,
+                                            mount_propagation))
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -58,10 +98,69 @@ struct ContainerSpec {
   std::vector<std::string> args;
   std::vector<EnvVar> env;
   std::vector<PortSpec> ports;
+  std::vector<VolumeMountSpec> volume_mounts;
+  ProbeSpec liveness_probe;   // not configured: no probing
+  ProbeSpec readiness_probe;  // not configured: ready once running
+  SecurityContextSpec security_context;
+  bool stdin_open = false;  // Stdin
+  bool stdin_once = false;  // StdinOnce
+  bool tty = false;         // Tty
+  int gpu = 0;
 };
 BOOST_DESCRIBE_STRUCT(ContainerSpec, (),
                       (name, image, cpu, memory_gib, working_dir, pull_policy, command, args, env,
-                       ports))
+                       ports, volume_mounts, liveness_probe, readiness_probe, security_context,
+                       stdin_open, stdin_once, tty, gpu))
+
+// Volume.N.ConfigFileVolume.ConfigFileToPath.N: one file of a ConfigFileVolume.
+struct ConfigFileSpec {
+  std::string path;     // relative to the volume's root
+  std::string content;  // base64, as the user sent it
+  std::optional<int> mode;  // file mode (e.g. 0644 = 420); DefaultMode when absent
+};
+BOOST_DESCRIBE_STRUCT(ConfigFileSpec, (), (path, content, mode))
+
+// Volume.N. `type` is the wire name: EmptyDirVolume, ConfigFileVolume, NFSVolume (supported);
+// DiskVolume, FlexVolume, HostPathVolume are recorded only to be refused by validation.
+struct VolumeSpec {
+  std::string name;
+  std::string type;
+  std::string empty_dir_medium;      // "" (node disk) or "Memory" (tmpfs)
+  std::string empty_dir_size_limit;  // e.g. "256Mi"; "" = no limit
+  std::vector<ConfigFileSpec> config_files;
+  std::optional<int> config_file_default_mode;  // 0644 when absent
+  std::string nfs_server;
+  std::string nfs_path;
+  bool nfs_read_only = false;
+};
+BOOST_DESCRIBE_STRUCT(VolumeSpec, (),
+                      (name, type, empty_dir_medium, empty_dir_size_limit, config_files,
+                       config_file_default_mode, nfs_server, nfs_path, nfs_read_only))
+
+struct DnsOption {
+  std::string name;
+  std::string value;
+};
+BOOST_DESCRIBE_STRUCT(DnsOption, (), (name, value))
+
+struct DnsConfigSpec {
+  std::vector<std::string> name_servers;
+  std::vector<std::string> searches;
+  std::vector<DnsOption> options;
+};
+BOOST_DESCRIBE_STRUCT(DnsConfigSpec, (), (name_servers, searches, options))
+
+struct HostAlias {
+  std::string ip;
+  std::vector<std::string> hostnames;
+};
+BOOST_DESCRIBE_STRUCT(HostAlias, (), (ip, hostnames))
+
+struct Sysctl {
+  std::string name;
+  std::string value;
+};
+BOOST_DESCRIBE_STRUCT(Sysctl, (), (name, value))
 
 struct ContainerGroupSpec {
   std::string name;
@@ -81,11 +180,23 @@ struct ContainerGroupSpec {
   // from; AutoMatchImageCache: use any Ready cache of the account holding an image.
   std::string image_snapshot_id;
   bool auto_match_image_cache = false;
+  // Run one at a time, in order, each to completion, before any of `containers` starts.
+  std::vector<ContainerSpec> init_containers;
+  std::vector<VolumeSpec> volumes;
+  DnsConfigSpec dns_config;
+  std::string dns_policy;  // "" (= Default) or as the user wrote it
+  std::vector<HostAlias> host_aliases;
+  std::vector<Sysctl> sysctls;  // SecurityContext.Sysctl.N
+  std::vector<std::string> ntp_servers;  // recorded only: the kernel clock is shared
+  std::optional<int64_t> termination_grace_period_seconds;  // default 30
+  std::optional<int64_t> active_deadline_seconds;
 };
 BOOST_DESCRIBE_STRUCT(ContainerGroupSpec, (),
                       (name, region_id, zone_id, vswitch_id, security_group_id, resource_group_id,
                        instance_type, restart_policy, cpu, memory_gib, tags, credentials,
-                       containers, image_snapshot_id, auto_match_image_cache))
+                       containers, image_snapshot_id, auto_match_image_cache, init_containers,
+                       volumes, dns_config, dns_policy, host_aliases, sysctls, ntp_servers,
+                       termination_grace_period_seconds, active_deadline_seconds))
 
 // The group's phase. Transitions are defined in core/lifecycle.h; see the diagram there.
 BOOST_DEFINE_ENUM_CLASS(GroupPhase, Pending, Running, Succeeded, Failed, Restarting, Updating,
@@ -125,11 +236,12 @@ struct GroupStatus {
   // The restart generation (see ContainerGroup) the running sandbox belongs to.
   int64_t observed_generation = 0;
   std::vector<ContainerStatus> containers;
+  std::vector<ContainerStatus> init_containers;
   bool operator==(const GroupStatus&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(GroupStatus, (),
                       (phase, intranet_ip, succeeded_time, failed_time, observed_generation,
-                       containers))
+                       containers, init_containers))
 
 struct Event {
   std::string type = "Normal";  // Normal or Warning

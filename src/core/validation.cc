@@ -105,6 +105,57 @@ Status ValidateContainer(const ContainerSpec& c, const std::string& p) {
   return Status::Ok();
 }
 
+// Parts of the spec that are decoded but not yet honoured by the controller and runtime are
+// refused here rather than accepted and ignored. Each feature removes its line once it works.
+Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
+  auto refuse = [](const std::string& param) {
+    return InvalidParameter("The parameter \"" + param +
+                            "\" is not supported by this OpenECI node yet; remove it from the "
+                            "request.");
+  };
+  auto any_container = [&spec](auto pred) {
+    for (const auto* list : {&spec.containers, &spec.init_containers}) {
+      for (const ContainerSpec& c : *list) {
+        if (pred(c)) return true;
+      }
+    }
+    return false;
+  };
+  if (!spec.init_containers.empty()) return refuse("InitContainer");
+  if (!spec.volumes.empty()) return refuse("Volume");
+  if (any_container([](const ContainerSpec& c) { return !c.volume_mounts.empty(); })) {
+    return refuse("Container.N.VolumeMount");
+  }
+  if (any_container([](const ContainerSpec& c) {
+        return c.liveness_probe.Configured() || c.readiness_probe.Configured();
+      })) {
+    return refuse("Container.N.LivenessProbe/ReadinessProbe");
+  }
+  if (spec.termination_grace_period_seconds) return refuse("TerminationGracePeriodSeconds");
+  if (spec.active_deadline_seconds) return refuse("ActiveDeadlineSeconds");
+  if (any_container([](const ContainerSpec& c) {
+        const SecurityContextSpec& sc = c.security_context;
+        return sc.run_as_user || sc.read_only_root_filesystem || !sc.capabilities_add.empty();
+      })) {
+    return refuse("Container.N.SecurityContext");
+  }
+  if (!spec.sysctls.empty()) return refuse("SecurityContext.Sysctl");
+  if (!spec.dns_config.name_servers.empty() || !spec.dns_config.searches.empty() ||
+      !spec.dns_config.options.empty()) {
+    return refuse("DnsConfig");
+  }
+  if (!spec.dns_policy.empty()) return refuse("DnsPolicy");
+  if (!spec.host_aliases.empty()) return refuse("HostAliase");
+  if (!spec.ntp_servers.empty()) return refuse("NtpServer");
+  if (any_container([](const ContainerSpec& c) { return c.stdin_open || c.stdin_once || c.tty; })) {
+    return refuse("Container.N.Stdin/StdinOnce/Tty");
+  }
+  if (any_container([](const ContainerSpec& c) { return c.gpu != 0; })) {
+    return refuse("Container.N.Gpu");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidatePlacement(const ContainerGroupSpec& spec, const Topology& topology) {
@@ -161,6 +212,7 @@ void FillDefaults(ContainerGroupSpec& spec, const Topology& topology) {
 }
 
 Status ValidateSpec(const ContainerGroupSpec& spec) {
+  RETURN_IF_ERROR(RejectNotYetHonoured(spec));
   if (!IsDnsName(spec.name, 2, 128)) {
     return Invalid("ContainerGroupName",
                    "must be 2 to 128 lower-case letters, digits or hyphens, not starting or "

@@ -42,6 +42,15 @@ struct SandboxConfig {
   std::string cgroup_parent;  // absolute cgroup path, e.g. "/openeci/eci-xxx"
 };
 
+// A bind mount of a host path into a container.
+struct Mount {
+  enum class Propagation { kPrivate, kHostToContainer, kBidirectional };
+  std::string host_path;
+  std::string container_path;
+  bool read_only = false;
+  Propagation propagation = Propagation::kPrivate;
+};
+
 struct ContainerConfig {
   std::string name;
   uint32_t attempt = 0;
@@ -59,6 +68,10 @@ struct ContainerConfig {
   bool tty = false;
   bool stdin_open = false;
   bool stdin_once = false;
+  std::vector<Mount> mounts;
+  std::optional<int64_t> run_as_user;  // the image's user when absent
+  bool read_only_root_filesystem = false;
+  std::vector<std::string> add_capabilities;  // e.g. "NET_ADMIN", on top of the defaults
 };
 
 enum class SandboxState { kReady, kNotReady };

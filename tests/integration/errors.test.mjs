@@ -61,10 +61,10 @@ for (const [field, value, codes] of [
 }
 
 test('an unsupported parameter is refused by name, not ignored', async () => {
-  // Volumes are not part of this server's CreateContainerGroup yet (update when they land).
+  // Cloud-only parameters OpenECI cannot honour are refused by name.
   await expectApiError(
-    create(stack.groupRequest('err-volume', { volume: [{ name: 'data' }] })),
-    { code: 'InvalidParameter', status: 400, message: /Volume\.1\.Name/ },
+    create(stack.groupRequest('err-eip-id', { eipInstanceId: 'eip-1' })),
+    { code: 'InvalidParameter', status: 400, message: /EipInstanceId/ },
   );
   await expectApiError(
     create(stack.groupRequest('err-eip', { autoCreateEip: true })),

@@ -450,6 +450,22 @@ StatusOr<std::vector<SandboxInfo>> CriRuntime::ListSandboxes() {
   return out;
 }
 
+namespace {
+
+cri::MountPropagation ToCri(Mount::Propagation p) {
+  switch (p) {
+    case Mount::Propagation::kHostToContainer:
+      return cri::PROPAGATION_HOST_TO_CONTAINER;
+    case Mount::Propagation::kBidirectional:
+      return cri::PROPAGATION_BIDIRECTIONAL;
+    case Mount::Propagation::kPrivate:
+      break;
+  }
+  return cri::PROPAGATION_PRIVATE;
+}
+
+}  // namespace
+
 StatusOr<std::string> CriRuntime::CreateContainer(const std::string& sandbox_id,
                                                   const ContainerConfig& config,
                                                   const SandboxConfig& sandbox) {
@@ -477,8 +493,20 @@ StatusOr<std::string> CriRuntime::CreateContainer(const std::string& sandbox_id,
   c->set_tty(config.tty);
   c->set_stdin(config.stdin_open);
   c->set_stdin_once(config.stdin_once);
-  c->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
-      cri::CONTAINER);
+  for (const Mount& m : config.mounts) {
+    cri::Mount* mount = c->add_mounts();
+    mount->set_host_path(m.host_path);
+    mount->set_container_path(m.container_path);
+    mount->set_readonly(m.read_only);
+    mount->set_propagation(ToCri(m.propagation));
+  }
+  cri::LinuxContainerSecurityContext* sc = c->mutable_linux()->mutable_security_context();
+  sc->mutable_namespace_options()->set_pid(cri::CONTAINER);
+  if (config.run_as_user) sc->mutable_run_as_user()->set_value(*config.run_as_user);
+  sc->set_readonly_rootfs(config.read_only_root_filesystem);
+  for (const std::string& cap : config.add_capabilities) {
+    sc->mutable_capabilities()->add_add_capabilities(cap);
+  }
   cri::LinuxContainerResources* r = c->mutable_linux()->mutable_resources();
   r->set_cpu_period(config.cpu_period);
   r->set_cpu_quota(config.cpu_quota);
