@@ -58,6 +58,7 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   else if (key == "containerd_bin") c.containerd_bin = v;
   else if (key == "containerd_socket") c.containerd_socket = v;
   else if (key == "log_level") c.log_level = v;
+  else if (key == "console_dir") c.console_dir = v;
   else if (key == "keep_pods_on_exit") c.keep_pods_on_exit = (v == "1" || v == "true");
   else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
   else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
@@ -94,12 +95,14 @@ const char* const kKeys[] = {
     "preload_images",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
-    "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds"};
+    "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds",
+    "console_dir"};
 
 }  // namespace
 
 StatusOr<ServerConfig> LoadConfig(const std::string& config_file) {
   ServerConfig c;
+  c.console_dir = OPENECI_DEFAULT_CONSOLE_DIR;
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in) return Bad("cannot read " + config_file);

@@ -34,6 +34,7 @@ struct ServerConfig {
   int64_t metrics_interval_seconds = 15;  // how often the metrics sampler asks for stats
   bool keep_pods_on_exit = false;  // on SIGTERM: stop the pods (default) or leave them running
   std::string log_level = "info";
+  std::string console_dir;  // the web console's static files, served at /console
 };
 
 // Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.

@@ -29,6 +29,7 @@
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
+#include "server/static_files.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace openeci::server {
@@ -200,7 +201,10 @@ int Serve(const std::string& config_file) {
   api_env.log_root = co.log_root;
   api_env.clock = &clock;
   api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
-  api::HttpServer http([&api](const api::HttpRequest& r) { return api.Handle(r); },
+  StaticFiles console(config.console_dir, "/console");
+  api::HttpServer http([&api, &console](const api::HttpRequest& r) {
+                         return console.Matches(r.target) ? console.Serve(r) : api.Handle(r);
+                       },
                        [&api](int status, const std::string& reason) {
                          return api.HandleUnparsable(status, reason);
                        });
