@@ -6,7 +6,10 @@
 #   OPENECI_IMAGES_DIR  where build_images puts pause.tar and busybox.tar (build/images)
 #   log MSG / die MSG   timestamped messages on stderr
 #   ensure_deps         installs the Debian packages the project needs; no-op when all present
-#   ensure_node_modules `npm ci` in tests/integration unless package-lock.json is unchanged
+#   ensure_node_modules [DIR]  `npm ci` in DIR (default tests/integration) unless its
+#                       package-lock.json is unchanged since the last one
+#   build_console PRESET  the web console (web/console, pinned npm packages) into
+#                       build/PRESET/console, where `openeci serve` finds it by default
 #   build PRESET        cmake configure + build of a CMakePresets.json preset
 #   build_images        scripts/images/build.sh into OPENECI_IMAGES_DIR (itself incremental)
 #   bg_start NAME LOG CMD...   starts CMD in the background in its own process group;
@@ -32,6 +35,7 @@ OPENECI_DEPS=(
   containerd runc containernetworking-plugins
   docker-registry skopeo umoci busybox-static apache2-utils jq
   iptables iproute2
+  chromium
 )
 
 # Prints the packages of "$@" that are not installed, one per line (one dpkg-query call).
@@ -63,14 +67,14 @@ ensure_deps() {
 }
 
 ensure_node_modules() {
-  local dir="${OPENECI_ROOT}/tests/integration"
+  local dir="${1:-${OPENECI_ROOT}/tests/integration}"
   local stamp="${dir}/node_modules/.openeci-lock.sha256"
   local want
   want="$(sha256sum "${dir}/package-lock.json" | cut -d' ' -f1)"
   if [[ -f "${stamp}" && "$(cat "${stamp}")" == "${want}" ]]; then
     return 0
   fi
-  log "npm ci in tests/integration"
+  log "npm ci in ${dir#"${OPENECI_ROOT}/"}"
   (cd "${dir}" && npm ci --no-audit --no-fund --loglevel=error) || return 1
   printf '%s\n' "${want}" >"${stamp}"
 }
@@ -82,6 +86,12 @@ build() {
   (cd "${OPENECI_ROOT}" && cmake --preset "${preset}" >/dev/null) || return 1
   log "cmake --build --preset ${preset}"
   (cd "${OPENECI_ROOT}" && cmake --build --preset "${preset}" ${1:+--} "$@")
+}
+
+build_console() {
+  local preset="$1"
+  ensure_node_modules "${OPENECI_ROOT}/web/console" || return 1
+  node "${OPENECI_ROOT}/web/console/build.mjs" "${OPENECI_ROOT}/build/${preset}/console"
 }
 
 build_images() {
