@@ -123,14 +123,36 @@ test('sign in, create, watch it run, logs, terminal, charts', async () => {
   await page.locator('#groups').waitFor();
   await page.locator('#groups-summary', { hasText: 'groups' }).waitFor();
 
-  // A finished group too, so the list shows more than one status colour.
-  await stack.create(stack.groupRequest('batch-job', {
-    container: [{ name: 'job', image: stack.publicImage, command: ['sh', '-c', 'echo done'], cpu: 0.25, memory: 0.25 }],
+  // A finished and a failed group too, so the list shows the status colours.
+  const job = (name, script) => stack.create(stack.groupRequest(name, {
+    container: [{ name: 'job', image: stack.publicImage, command: ['sh', '-c', script], cpu: 0.25, memory: 0.25 }],
   }));
+  await job('batch-job', 'echo done');
+  await job('crash-job', 'echo oops >&2; exit 3');
 
   await page.click('nav >> text=Create');
   const form = page.locator('#create-form');
   await form.waitFor();
+
+  // From a template: created when the server offers CreateContainerGroupFromTemplate, a clear
+  // note otherwise.
+  const template = JSON.parse(await page.inputValue('#template-json'));
+  template.containerGroupName = 'from-template';
+  template.spec.containers[0].image = stack.publicImage;
+  await page.fill('#template-json', JSON.stringify(template, null, 2));
+  await page.click('#template-form button[type=submit]');
+  const templateOutcome = await eventually('template outcome', async () => {
+    if (await page.locator('#template-error').isVisible()) return 'note';
+    return page.url().endsWith('#/groups') ? 'created' : null;
+  }, 15000, 200);
+  if (templateOutcome === 'note') {
+    assert.match(await page.locator('#template-error').innerText(), /not available|InvalidParameter|IncorrectUserTemplateFormat/);
+  } else {
+    await page.locator('#groups-body tr[data-name="from-template"]').waitFor({ timeout: 15000 });
+    stack.track(await page.locator('#groups-body tr[data-name="from-template"]').getAttribute('data-id'));
+    await page.click('nav >> text=Create');
+    await form.waitFor();
+  }
   await form.locator('input[name=name]').fill(GROUP);
   await form.locator('input[name=image]').fill(stack.publicImage);
   await form.locator('input[name=command]').fill(
@@ -149,6 +171,7 @@ test('sign in, create, watch it run, logs, terminal, charts', async () => {
   stack.track(id);
   await row.locator('[data-status="Running"]').waitFor({ timeout: 60000 });
   await page.locator('#groups-body tr[data-name="batch-job"] [data-status="Succeeded"]').waitFor({ timeout: 60000 });
+  await page.locator('#groups-body tr[data-name="crash-job"] [data-status="Failed"]').waitFor({ timeout: 60000 });
   assert.match(await row.innerText(), /team=web/);
   assert.match(await row.innerText(), /10\.77\.0\.\d+/);
   await shot('03-list-running');

@@ -84,7 +84,7 @@ function createForm(error) {
 function templateForm(error) {
   const saved = sessionStorage.getItem('openeci.console.template');
   sessionStorage.removeItem('openeci.console.template');
-  const text = el('textarea', { name: 'template', id: 'template-json', rows: 18, class: 'mono', spellcheck: 'false' });
+  const text = el('textarea', { name: 'template', id: 'template-json', rows: 18, class: 'mono', spellcheck: 'false', wrap: 'off' });
   text.value = saved ?? JSON.stringify(SAMPLE_TEMPLATE, null, 2);
   const form = el('form', { class: 'card form', id: 'template-form', method: 'post', action: '#' },
     el('h2', {}, 'From a template'),

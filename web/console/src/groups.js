@@ -75,7 +75,8 @@ export function renderGroups(container) {
   const refresh = async () => {
     clearTimeout(timer);
     try {
-      state.groups = await listGroups(serverFilters(state));
+      state.groups = (await listGroups(serverFilters(state)))
+        .sort((a, b) => Date.parse(b.CreationTime) - Date.parse(a.CreationTime));
       if (!stopped) draw();
     } catch (e) {
       toast(`Listing groups failed: ${e.message}`, 'bad');
@@ -88,7 +89,7 @@ export function renderGroups(container) {
     filterBar(state, (fromServer) => (fromServer ? refresh() : draw())),
     el('div', { class: 'card flush' }, el('table', { class: 'grid', id: 'groups' },
       el('thead', {}, el('tr', {}, ['Name', 'Status', 'IP', 'Ready', 'Restarts', 'Age', 'Resources', 'Tags']
-        .map((h) => el('th', {}, h)))),
+        .map((h) => el('th', { class: h === 'Restarts' ? 'num' : null }, h)))),
       body)));
   refresh();
   return () => { stopped = true; clearTimeout(timer); };
