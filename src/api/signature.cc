@@ -133,6 +133,21 @@ std::string ComputeV1Signature(std::string_view method,
   return HmacSha1Base64(key, BuildV1StringToSign(method, params_without_signature));
 }
 
+std::map<std::string, std::string> SignV1Request(std::string_view method,
+                                                 std::map<std::string, std::string> params,
+                                                 const V1Credentials& credentials,
+                                                 std::string_view nonce,
+                                                 std::string_view timestamp) {
+  params["AccessKeyId"] = credentials.access_key_id;
+  params["SignatureMethod"] = "HMAC-SHA1";
+  params["SignatureVersion"] = "1.0";
+  params["SignatureNonce"] = std::string(nonce);
+  params["Timestamp"] = std::string(timestamp);
+  params.erase("Signature");
+  params["Signature"] = ComputeV1Signature(method, params, credentials.access_key_secret);
+  return params;
+}
+
 StatusOr<V3Authorization> ParseV3Authorization(std::string_view header_value) {
   header_value = Trim(header_value);
   if (header_value.size() <= kV3Algorithm.size() ||

@@ -37,6 +37,22 @@ std::string ComputeV1Signature(std::string_view method,
                                const std::map<std::string, std::string>& params_without_signature,
                                std::string_view secret);
 
+// The signing side of V1, for clients (the `eci` CLI): what a client needs to authenticate a
+// request. `nonce` must be unique per request and `timestamp` an RFC 3339 UTC time.
+struct V1Credentials {
+  std::string access_key_id;
+  std::string access_key_secret;
+};
+
+// Returns `params` plus the V1 common parameters (AccessKeyId, SignatureMethod,
+// SignatureVersion, SignatureNonce, Timestamp) and the `Signature` over all of them, ready to be
+// sent as a query string or form body with `method`. The verifier above accepts exactly this.
+std::map<std::string, std::string> SignV1Request(std::string_view method,
+                                                 std::map<std::string, std::string> params,
+                                                 const V1Credentials& credentials,
+                                                 std::string_view nonce,
+                                                 std::string_view timestamp);
+
 // The parts of an `Authorization: ACS3-HMAC-SHA256 ...` header.
 struct V3Authorization {
   std::string access_key_id;

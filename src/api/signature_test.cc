@@ -310,6 +310,24 @@ TEST_F(AuthenticatorTest, AcceptsPopCorePostVector) {
   EXPECT_EQ(key->account_id, "1");
 }
 
+// The client side (SignV1Request, used by the eci CLI) produces what the verifier accepts.
+TEST_F(AuthenticatorTest, AcceptsWhatSignV1RequestSigns) {
+  Map params = {{"Action", "DescribeRegions"}, {"Format", "JSON"}, {"Version", "2018-08-08"},
+                {"Template", "{\"a\": \"b c/é\"}"}};
+  SignedRequest req;
+  req.method = "POST";
+  req.params = SignV1Request("POST", params, {"testid", "testsecret"}, kNonce,
+                             "2024-05-01T12:00:00Z");
+  EXPECT_EQ(req.params.at("SignatureMethod"), "HMAC-SHA1");
+  EXPECT_EQ(req.params.at("AccessKeyId"), "testid");
+  auto key = auth_.Authenticate(req);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  req.params = SignV1Request("POST", params, {"testid", "wrongsecret"}, "other-nonce",
+                             "2024-05-01T12:00:00Z");
+  ExpectError(auth_.Authenticate(req), StatusClass::kUnauthenticated, "SignatureDoesNotMatch",
+              "string to sign");
+}
+
 TEST_F(AuthenticatorTest, AcceptsGetVector) {
   SignedRequest req = V1Request(PopCoreParams(), "testsecret", "GET");
   EXPECT_EQ(req.params.at("Signature"), "t/AfRRdeJ6xV8UcBQUFfQTUmIIQ=");
