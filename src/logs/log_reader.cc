@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 
 namespace openeci::logs {
@@ -54,6 +55,21 @@ std::string ReadTail(const std::string& path) {
   return text;
 }
 
+// "2016-10-06T00:17:09.669794202Z ": the line prefix of LogReadOptions::timestamps.
+std::string TimestampPrefix(TimePoint t) {
+  const std::string seconds = FormatRfc3339(t);  // "...:09Z"
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         t.time_since_epoch() % std::chrono::seconds(1))
+                         .count();
+  char fraction[16];
+  std::snprintf(fraction, sizeof(fraction), ".%09lldZ ", static_cast<long long>(nanos));
+  return seconds.substr(0, seconds.size() - 1) + fraction;
+}
+
+std::string MessageOf(const LogLine& line, bool timestamps) {
+  return timestamps ? TimestampPrefix(line.time) + line.message : line.message;
+}
+
 // The newest lines passing `options`, oldest first; `complete` tells whether every line
 // passed (so older lines, e.g. of the rotated file, could still be wanted).
 std::vector<const LogLine*> Select(const std::vector<LogLine>& lines,
@@ -70,7 +86,7 @@ std::vector<const LogLine*> Select(const std::vector<LogLine>& lines,
       *complete = false;
       break;
     }
-    size_t cost = it->message.size() + (out.empty() ? 0 : 1);
+    size_t cost = MessageOf(*it, options.timestamps).size() + (out.empty() ? 0 : 1);
     if (bytes + cost > options.limit_bytes) {
       *complete = false;
       if (out.empty()) out.push_back(&*it);  // too long alone: cut in Join
@@ -83,11 +99,12 @@ std::vector<const LogLine*> Select(const std::vector<LogLine>& lines,
   return out;
 }
 
-std::string Join(const std::vector<const LogLine*>& lines, size_t limit_bytes) {
+std::string Join(const std::vector<const LogLine*>& lines, const LogReadOptions& options) {
+  const size_t limit_bytes = options.limit_bytes;
   std::string out;
   for (const LogLine* line : lines) {
     if (!out.empty()) out += '\n';
-    out += line->message;
+    out += MessageOf(*line, options.timestamps);
   }
   if (out.size() > limit_bytes) out.erase(0, out.size() - limit_bytes);
   return out;
@@ -158,7 +175,7 @@ StatusOr<std::string> ReadContainerLog(const std::string& path, const LogReadOpt
       selected = Select(lines, options, &complete);
     }
   }
-  return Join(selected, options.limit_bytes);
+  return Join(selected, options);
 }
 
 }  // namespace openeci::logs

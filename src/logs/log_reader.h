@@ -29,6 +29,9 @@ struct LogReadOptions {
   std::optional<TimePoint> since;  // only lines written at or after this time
   std::optional<size_t> tail;      // only the newest N lines
   size_t limit_bytes = kMaxLogBytes;  // the newest whole lines whose content fits
+  // Prefix each line with its time, "2016-10-06T00:17:09.669794202Z " (always 9 fractional
+  // digits, so the prefixes sort as text); the prefix counts towards limit_bytes.
+  bool timestamps = false;
 };
 
 // Parses CRI log text into complete lines, in file order. Malformed lines are skipped; a

@@ -49,6 +49,14 @@ TEST_F(LogReaderTest, BothStreamsInFileOrderWithoutTimestamps) {
   EXPECT_EQ(Read(), "one\ntwo\nthree");
 }
 
+TEST_F(LogReaderTest, TimestampsPrefixEveryLineWithNineFractionalDigits) {
+  Write(path_, "2026-01-01T00:00:01.5Z stdout F one\n" + Line(2, "stderr", "F", "two"));
+  LogReadOptions options;
+  options.timestamps = true;
+  EXPECT_EQ(Read(options),
+            "2026-01-01T00:00:01.500000000Z one\n2026-01-01T00:00:02.123456789Z two");
+}
+
 TEST_F(LogReaderTest, JoinsPartialLinesPerStream) {
   Write(path_, Line(1, "stdout", "P", "hel") + Line(1, "stderr", "F", "err") +
                    Line(1, "stdout", "P", "lo ") + Line(2, "stdout", "F", "world") +

@@ -64,6 +64,8 @@ ActionResult DescribeContainerLog(ApiEnv& env, const RequestContext& ctx, Params
   }
   ASSIGN_OR_RETURN(logs::LogReadOptions options, ReadOptions(params, *env.clock));
   ASSIGN_OR_RETURN(std::optional<bool> last_time, params.GetBool("LastTime"));
+  ASSIGN_OR_RETURN(std::optional<bool> timestamps, params.GetBool("Timestamps"));
+  options.timestamps = timestamps.value_or(false);
   RETURN_IF_ERROR(RejectUnsupported(params));
 
   ASSIGN_OR_RETURN(core::ContainerGroup group, env.groups.Get(ctx.caller.account_id, group_id));
