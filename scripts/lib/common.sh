@@ -32,6 +32,7 @@ OPENECI_DEPS=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev
   containerd runc containernetworking-plugins
   docker-registry skopeo umoci busybox-static apache2-utils jq
   iptables iproute2

@@ -1,0 +1,149 @@
+#include "cli/api_client.h"
+
+#include <openssl/rand.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "api/percent.h"
+#include "api/signature.h"
+#include "cli/cli_error.h"
+#include "cli/output.h"
+#include "common/clock.h"
+
+namespace openeci::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+constexpr char kApiVersion[] = "2018-08-08";
+constexpr auto kCallTimeout = std::chrono::seconds(60);
+
+std::string RandomNonce() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0x0F]);
+  }
+  return out;
+}
+
+std::string FormBody(const std::map<std::string, std::string>& params) {
+  std::string body;
+  for (const auto& [key, value] : params) {
+    if (!body.empty()) body.push_back('&');
+    body += api::PercentEncode(key) + "=" + api::PercentEncode(value);
+  }
+  return body;
+}
+
+}  // namespace
+
+std::string HintForApiCode(const std::string& code, const Profile& profile) {
+  if (code == "InvalidAccessKeyId.NotFound") {
+    return "the server does not know the AccessKey " + profile.access_key_id +
+           ": check the keys `openeci serve` printed and run `eci configure`";
+  }
+  if (code == "SignatureDoesNotMatch") {
+    return "check the access_key_secret of your profile (`eci configure`)";
+  }
+  if (code == "InvalidTimeStamp.Expired") {
+    return "this machine's clock differs from the server's by more than 15 minutes";
+  }
+  if (code == "RegionNotSupported") {
+    return "the endpoint serves another region: see `eci regions`, then use --region";
+  }
+  if (code == "IncorrectStatus") {
+    return "see the group's status with `eci describe GROUP`";
+  }
+  return "";
+}
+
+ApiClient::ApiClient(Profile profile) : profile_(std::move(profile)) {
+  std::string rest = profile_.endpoint.substr(profile_.endpoint.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  host_port_ = rest;
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string::npos || rest.back() == ']') {
+    host_ = rest;
+    port_ = "80";
+  } else {
+    host_ = rest.substr(0, colon);
+    port_ = rest.substr(colon + 1);
+  }
+  if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+}
+
+CliError ApiClient::ConnectionError(const std::string& what) const {
+  return CliError(ExitCode::kConnectionError, "", "cannot reach " + profile_.endpoint + ": " + what,
+                  "", "is `openeci serve` running at " + profile_.endpoint + "?");
+}
+
+std::pair<int, std::string> ApiClient::Post(const std::string& body) {
+  try {
+    asio::io_context io;
+    asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    auto endpoints = resolver.resolve(host_, port_);
+    stream.expires_after(kCallTimeout);
+    stream.connect(endpoints);
+    http::request<http::string_body> req(http::verb::post, "/", 11);
+    req.set(http::field::host, host_port_);
+    req.set(http::field::user_agent, "openeci-cli/1.0");
+    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    req.set(http::field::accept, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return {static_cast<int>(parser.get().result_int()), parser.get().body()};
+  } catch (const boost::system::system_error& e) {
+    throw ConnectionError(e.code().message());
+  }
+}
+
+json::object ApiClient::Call(const std::string& action, std::map<std::string, std::string> params) {
+  params["Action"] = action;
+  params["Version"] = kApiVersion;
+  params["Format"] = "JSON";
+  if (!params.count("RegionId")) params["RegionId"] = profile_.region_id;
+  const auto signed_params =
+      api::SignV1Request("POST", std::move(params),
+                         {profile_.access_key_id, profile_.access_key_secret}, RandomNonce(),
+                         FormatRfc3339(std::chrono::system_clock::now()));
+  auto [status, body] = Post(FormBody(signed_params));
+
+  boost::system::error_code ec;
+  json::value doc = json::parse(body, ec);
+  if (ec || !doc.is_object()) {
+    throw CliError(ExitCode::kConnectionError, "",
+                   profile_.endpoint + " answered HTTP " + std::to_string(status) +
+                       " with something that is not an API answer: " + body.substr(0, 200),
+                   "", "is " + profile_.endpoint + " the address of `openeci serve`?");
+  }
+  json::object& answer = doc.as_object();
+  if (status >= 300) {
+    std::string code = Str(answer, "Code");
+    throw CliError(ExitCode::kApiError, code.empty() ? "HTTP" + std::to_string(status) : code,
+                   Str(answer, "Message"), Str(answer, "RequestId"),
+                   HintForApiCode(code, profile_));
+  }
+  return std::move(answer);
+}
+
+}  // namespace openeci::cli
