@@ -90,31 +90,47 @@ CliError ApiClient::ConnectionError(const std::string& what) const {
 }
 
 std::pair<int, std::string> ApiClient::Post(const std::string& body) {
-  try {
-    asio::io_context io;
-    asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    auto endpoints = resolver.resolve(host_, port_);
-    stream.expires_after(kCallTimeout);
-    stream.connect(endpoints);
-    http::request<http::string_body> req(http::verb::post, "/", 11);
-    req.set(http::field::host, host_port_);
-    req.set(http::field::user_agent, "openeci-cli/1.0");
-    req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    req.set(http::field::accept, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
-    http::read(stream, buffer, parser);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return {static_cast<int>(parser.get().result_int()), parser.get().body()};
-  } catch (const boost::system::system_error& e) {
-    throw ConnectionError(e.code().message());
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  http::request<http::string_body> req(http::verb::post, "/", 11);
+  req.set(http::field::host, host_port_);
+  req.set(http::field::user_agent, "openeci-cli/1.0");
+  req.set(http::field::content_type, "application/x-www-form-urlencoded");
+  req.set(http::field::accept, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+
+  // Asynchronous only for the deadline: tcp_stream's timer covers connect, write and read.
+  beast::error_code result;
+  beast::error_code resolve_ec;
+  auto endpoints = resolver.resolve(host_, port_, resolve_ec);
+  if (resolve_ec) throw ConnectionError(resolve_ec.message());
+  stream.expires_after(kCallTimeout);
+  stream.async_connect(endpoints, [&](beast::error_code ec, const auto&) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
+      if (ec) {
+        result = ec;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) { result = ec; });
+    });
+  });
+  io.run();
+  if (result == beast::error::timeout) {
+    throw ConnectionError("no answer within " + std::to_string(kCallTimeout.count()) + " s");
   }
+  if (result) throw ConnectionError(result.message());
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  return {static_cast<int>(parser.get().result_int()), parser.get().body()};
 }
 
 json::object ApiClient::Call(const std::string& action, std::map<std::string, std::string> params) {

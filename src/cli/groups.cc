@@ -100,7 +100,7 @@ json::object FindGroup(Context& ctx, const std::string& ref) {
     for (const json::value& g : Arr(page, "ContainerGroups")) {
       if (Str(g, "ContainerGroupId") == ref) return g.as_object();
     }
-    throw GroupNotFound(ref);
+    // Not an ID after all: names may start with "eci-" too.
   }
   json::array named = ListGroups(ctx, {{"ContainerGroupName", ref}});
   if (named.empty()) throw GroupNotFound(ref);
