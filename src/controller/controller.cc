@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "controller/container_settings.h"
 #include "controller/image_cache_controller.h"
+#include "controller/pod_settings.h"
 #include "controller/registry_auth.h"
 #include "core/lifecycle.h"
 #include "runtime/image_ref.h"
@@ -93,6 +97,11 @@ class Controller::Pass {
                                                 const runtime::SandboxInfo& sandbox,
                                                 uint32_t attempt);
   runtime::SandboxConfig SandboxConfigFor() const;
+  // The group name, cut as kubelet cuts pod hostnames: at most 63 characters (the kernel takes
+  // 64), no trailing hyphen.
+  std::string Hostname() const;
+  // The sandbox as its containers see it; writes the group's hosts file first.
+  StatusOr<PodContext> PodContextFor(const runtime::SandboxInfo& sandbox) const;
   void Event(const std::string& type, const std::string& object, const std::string& reason,
              const std::string& message);
   void Requeue(milliseconds after) {
@@ -122,13 +131,32 @@ runtime::SandboxConfig Controller::Pass::SandboxConfigFor() const {
   sb.name = g_.spec.name;
   sb.uid = g_.id;
   sb.attempt = static_cast<uint32_t>(g_.status.observed_generation);
-  sb.hostname = g_.spec.name;
+  sb.hostname = Hostname();
   sb.labels[runtime::kGroupIdLabel] = g_.id;
   sb.labels[runtime::kGenerationLabel] = std::to_string(g_.status.observed_generation);
   sb.log_directory = c_.options_.log_root + "/" + g_.id + "/" +
                      std::to_string(g_.status.observed_generation);
   sb.cgroup_parent = c_.options_.cgroup_root + "/" + g_.id;
+  ApplyDnsSettings(g_.spec, c_.HostResolvConf(), sb);
+  ApplySysctls(g_.spec, sb);
   return sb;
+}
+
+std::string Controller::Pass::Hostname() const {
+  std::string name = g_.spec.name.substr(0, 63);
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  return name;
+}
+
+StatusOr<PodContext> Controller::Pass::PodContextFor(const runtime::SandboxInfo& sandbox) const {
+  PodContext pod;
+  pod.ip = sandbox.ip;
+  if (!c_.options_.pod_root.empty()) {
+    pod.hosts_file = c_.options_.pod_root + "/" + g_.id + "/hosts";
+    RETURN_IF_ERROR(WriteFileIfChanged(
+        pod.hosts_file, HostsFileContent(g_.spec, Hostname(), sandbox.ip)));
+  }
+  return pod;
 }
 
 Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandboxes,
@@ -253,8 +281,14 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   RETURN_IF_ERROR(EnsureImages());
   runtime::SandboxConfig config = SandboxConfigFor();
   std::filesystem::create_directories(config.log_directory);
-  ASSIGN_OR_RETURN(std::string id, c_.runtime_.RunSandbox(config));
-  ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(id));
+  StatusOr<std::string> id = c_.runtime_.RunSandbox(config);
+  if (!id.ok()) {
+    // E.g. a sysctl the kernel refuses: the user sees why the group does not start.
+    Event("Warning", g_.id, "FailedCreatePodSandBox",
+          "Failed to create pod sandbox: " + id.status().message());
+    return id.status();
+  }
+  ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(*id));
   g_.status.intranet_ip = info.ip;
   // A new sandbox starts its containers from scratch.
   for (auto& cs : g_.status.containers) {
@@ -273,9 +307,8 @@ StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
   cc.image = spec.image;
   cc.command = spec.command;
   cc.args = spec.args;
-  for (const auto& e : spec.env) {
-    cc.env.emplace_back(e.key, e.field_path == "status.podIP" ? sandbox.ip : e.value);
-  }
+  ASSIGN_OR_RETURN(PodContext pod, PodContextFor(sandbox));
+  ApplyContainerSettings(spec, pod, cc);
   cc.working_dir = spec.working_dir;
   double cpu = spec.cpu > 0 ? spec.cpu : g_.spec.cpu;
   double memory = spec.memory_gib > 0 ? spec.memory_gib : g_.spec.memory_gib;
@@ -385,6 +418,9 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
     std::error_code ec;
     std::filesystem::remove_all(c_.options_.log_root + "/" + g_.id, ec);
+    if (!c_.options_.pod_root.empty()) {
+      std::filesystem::remove_all(c_.options_.pod_root + "/" + g_.id, ec);
+    }
     RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
     std::lock_guard lock(c_.pull_mu_);
     c_.pull_failures_.erase(g_.id);
@@ -448,6 +484,13 @@ Controller::Controller(store::Store& store, runtime::Runtime& runtime, const Clo
     : store_(store), runtime_(runtime), clock_(clock), options_(std::move(options)) {}
 
 Controller::~Controller() { Stop(); }
+
+ResolvConf Controller::HostResolvConf() const {
+  std::ifstream in(options_.host_resolv_conf);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseResolvConf(text.str());
+}
 
 Status Controller::Start() {
   watch_ = store_.Watch([this](const store::WatchEvent& e) {

@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/pod_settings.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
 #include "runtime/runtime.h"
@@ -41,6 +42,11 @@ struct ControllerOptions {
   std::chrono::seconds stop_grace{30};  // SIGTERM .. SIGKILL on delete and restart
   std::string log_root;                 // container logs: <log_root>/<group>/<generation>/...
   std::string cgroup_root = "/openeci";  // pod cgroup parent: <cgroup_root>/<group>
+  // Per-group files (the /etc/hosts every container mounts): <pod_root>/<group>/. Empty: no
+  // managed hosts file (containers keep the image's runtime default).
+  std::string pod_root;
+  // The machine's resolv.conf, the base of DnsConfig under the Default DNS policy.
+  std::string host_resolv_conf = "/etc/resolv.conf";
 };
 
 class Controller {
@@ -71,6 +77,7 @@ class Controller {
   void PollOnce();
   Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
   StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id);
+  ResolvConf HostResolvConf() const;
 
   store::Store& store_;
   runtime::Runtime& runtime_;

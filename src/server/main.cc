@@ -159,6 +159,7 @@ int Serve(const std::string& config_file) {
   co.backoff_max = std::chrono::milliseconds(config.backoff_max_ms);
   co.stop_grace = std::chrono::seconds(config.stop_grace_seconds);
   co.log_root = config.state_dir + "/logs";
+  co.pod_root = config.state_dir + "/pods";
   controller::Controller controller(**store, **cri, clock, co);
   if (Status st = controller.Start(); !st.ok()) {
     spdlog::critical("controller: {}", st.ToString());

@@ -340,6 +340,9 @@ StatusOr<std::string> CriRuntime::RunSandbox(const SandboxConfig& config) {
   cri::RunPodSandboxResponse resp;
   grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::RunPodSandbox, req, &resp);
   if (!s.ok()) {
+    // A refused sandbox (e.g. a sysctl its namespace lacks) leaves the group's cgroup
+    // directory behind; the caller runs at most one sandbox per group, so none other uses it.
+    RemoveCgroups(config.cgroup_parent, {}, /*remove_parent=*/true);
     return FromGrpc(s, "RunPodSandbox " + config.name);
   }
   if (!config.cgroup_parent.empty()) {
