@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "core/pod_security.h"
+
 namespace openeci::core {
 namespace {
 
@@ -133,23 +135,6 @@ Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
   }
   if (spec.termination_grace_period_seconds) return refuse("TerminationGracePeriodSeconds");
   if (spec.active_deadline_seconds) return refuse("ActiveDeadlineSeconds");
-  if (any_container([](const ContainerSpec& c) {
-        const SecurityContextSpec& sc = c.security_context;
-        return sc.run_as_user || sc.read_only_root_filesystem || !sc.capabilities_add.empty();
-      })) {
-    return refuse("Container.N.SecurityContext");
-  }
-  if (!spec.sysctls.empty()) return refuse("SecurityContext.Sysctl");
-  if (!spec.dns_config.name_servers.empty() || !spec.dns_config.searches.empty() ||
-      !spec.dns_config.options.empty()) {
-    return refuse("DnsConfig");
-  }
-  if (!spec.dns_policy.empty()) return refuse("DnsPolicy");
-  if (!spec.host_aliases.empty()) return refuse("HostAliase");
-  if (!spec.ntp_servers.empty()) return refuse("NtpServer");
-  if (any_container([](const ContainerSpec& c) { return c.stdin_open || c.stdin_once || c.tty; })) {
-    return refuse("Container.N.Stdin/StdinOnce/Tty");
-  }
   if (any_container([](const ContainerSpec& c) { return c.gpu != 0; })) {
     return refuse("Container.N.Gpu");
   }
@@ -234,6 +219,7 @@ Status ValidateSpec(const ContainerGroupSpec& spec) {
                                   "\"" + spec.containers[i].name + "\" (" + p + "Name).");
     }
   }
+  RETURN_IF_ERROR(ValidatePodSecurity(spec));
   double cpu_sum = 0, memory_sum = 0;
   for (const ContainerSpec& c : spec.containers) {
     cpu_sum += c.cpu;
