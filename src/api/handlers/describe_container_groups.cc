@@ -2,6 +2,7 @@
 #include <boost/describe/enum_to_string.hpp>
 
 #include "api/handlers/handlers.h"
+#include "api/handlers/pod_settings_render.h"
 #include "api/render.h"
 #include "core/lifecycle.h"
 
@@ -61,10 +62,7 @@ json::object RenderContainer(const core::ContainerSpec& spec, const core::Contai
   }
   c["EnvironmentVars"] = std::move(env);
   c["VolumeMounts"] = json::array();
-  c["SecurityContext"] = json::object{{"Capability", json::object{{"Adds", json::array()}}}};
-  c["Stdin"] = false;
-  c["StdinOnce"] = false;
-  c["Tty"] = false;
+  RenderContainerSecurity(spec, c);
   c["Ready"] = st ? st->ready : false;
   c["RestartCount"] = st ? st->restart_count : 0;
   c["CurrentState"] = RenderState(st ? st->current : core::ContainerState{});
@@ -117,10 +115,7 @@ json::object RenderGroup(const core::GroupWithEvents& gw) {
   o["Containers"] = std::move(containers);
   o["InitContainers"] = json::array();
   o["Volumes"] = json::array();
-  o["HostAliases"] = json::array();
-  o["DnsConfig"] = json::object{
-      {"NameServers", json::array()}, {"Searches", json::array()}, {"Options", json::array()}};
-  o["EciSecurityContext"] = json::object{{"Sysctls", json::array()}};
+  RenderPodSettings(s, o);
   return o;
 }
 
