@@ -88,6 +88,16 @@ size_t FakeRuntime::SandboxCount() const {
   return sandboxes_.size();
 }
 
+std::vector<runtime::SandboxConfig> FakeRuntime::SandboxConfigs() const {
+  std::lock_guard lock(mu_);
+  return sandbox_configs_;
+}
+
+std::vector<runtime::ContainerConfig> FakeRuntime::ContainerConfigs() const {
+  std::lock_guard lock(mu_);
+  return container_configs_;
+}
+
 void FakeRuntime::KillSandbox(const std::string& id) {
   std::lock_guard lock(mu_);
   EraseSandboxLocked(id);
@@ -181,6 +191,7 @@ StatusOr<std::string> FakeRuntime::RunSandbox(const runtime::SandboxConfig& conf
   sb.info.created_at_ns = NowNs();
   sb.reserved_name = reserved;
   sb.log_directory = config.log_directory;
+  sandbox_configs_.push_back(config);
   std::string id = sb.info.id;
   sandboxes_.emplace(id, std::move(sb));
   return id;
@@ -259,6 +270,7 @@ StatusOr<std::string> FakeRuntime::CreateContainer(const std::string& sandbox_id
   c.labels = config.labels;
   c.created_at_ns = NowNs();
   c.log_path = sb->second.log_directory + "/" + config.log_path;
+  container_configs_.push_back(config);
   std::string id = c.id;
   containers_.emplace(id, std::move(c));
   return id;

@@ -87,6 +87,9 @@ class FakeRuntime final : public runtime::Runtime {
   // The sandbox and its containers vanish without any call (a host reboot, an operator's
   // crictl rmp).
   void KillSandbox(const std::string& id);
+  // Every config RunSandbox and CreateContainer received, in order.
+  std::vector<runtime::SandboxConfig> SandboxConfigs() const;
+  std::vector<runtime::ContainerConfig> ContainerConfigs() const;
 
   // --- runtime::Runtime --------------------------------------------------------------------
   StatusOr<std::string> Version() override;
@@ -157,6 +160,8 @@ class FakeRuntime final : public runtime::Runtime {
   std::vector<std::pair<std::string, std::vector<std::string>>> execs_;      // guarded by mu_
   std::map<std::string, runtime::ContainerStats> container_stats_;           // guarded by mu_
   std::map<std::string, std::vector<runtime::InterfaceStats>> interfaces_;   // guarded by mu_
+  std::vector<runtime::SandboxConfig> sandbox_configs_;                       // guarded by mu_
+  std::vector<runtime::ContainerConfig> container_configs_;                   // guarded by mu_
   int next_id_ = 1;                                           // guarded by mu_
   int next_ip_ = 2;                                           // guarded by mu_
 };
