@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "core/probe_validation.h"
+
 namespace openeci::core {
 namespace {
 
@@ -127,13 +129,6 @@ Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
     return refuse("Container.N.VolumeMount");
   }
   if (any_container([](const ContainerSpec& c) {
-        return c.liveness_probe.Configured() || c.readiness_probe.Configured();
-      })) {
-    return refuse("Container.N.LivenessProbe/ReadinessProbe");
-  }
-  if (spec.termination_grace_period_seconds) return refuse("TerminationGracePeriodSeconds");
-  if (spec.active_deadline_seconds) return refuse("ActiveDeadlineSeconds");
-  if (any_container([](const ContainerSpec& c) {
         const SecurityContextSpec& sc = c.security_context;
         return sc.run_as_user || sc.read_only_root_filesystem || !sc.capabilities_add.empty();
       })) {
@@ -234,6 +229,7 @@ Status ValidateSpec(const ContainerGroupSpec& spec) {
                                   "\"" + spec.containers[i].name + "\" (" + p + "Name).");
     }
   }
+  RETURN_IF_ERROR(ValidateProbesAndTimers(spec));
   double cpu_sum = 0, memory_sum = 0;
   for (const ContainerSpec& c : spec.containers) {
     cpu_sum += c.cpu;
