@@ -2,6 +2,7 @@
 #include <boost/describe/enum_to_string.hpp>
 
 #include "api/handlers/handlers.h"
+#include "api/probe_render.h"
 #include "api/render.h"
 #include "core/lifecycle.h"
 
@@ -65,6 +66,8 @@ json::object RenderContainer(const core::ContainerSpec& spec, const core::Contai
   c["Stdin"] = false;
   c["StdinOnce"] = false;
   c["Tty"] = false;
+  c["LivenessProbe"] = RenderProbe(spec.liveness_probe);
+  c["ReadinessProbe"] = RenderProbe(spec.readiness_probe);
   c["Ready"] = st ? st->ready : false;
   c["RestartCount"] = st ? st->restart_count : 0;
   c["CurrentState"] = RenderState(st ? st->current : core::ContainerState{});
