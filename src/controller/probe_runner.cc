@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -32,6 +33,13 @@ std::string Joined(const std::vector<std::string>& words) {
 std::string HostPort(const std::string& ip, int port) {
   return ip.find(':') != std::string::npos ? "[" + ip + "]:" + std::to_string(port)
                                            : ip + ":" + std::to_string(port);
+}
+
+// strerror as Go words it ("connection refused"), which is what kubelet's messages carry.
+std::string ErrnoText(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 int RemainingMs(Steady::time_point deadline) {
@@ -87,11 +95,11 @@ std::unique_ptr<Fd> Connect(const std::string& ip, int port, Steady::time_point 
   const std::string dial = "dial tcp " + HostPort(ip, port) + ": ";
   auto fd = std::make_unique<Fd>(socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd->get() < 0) {
-    *error = dial + "socket: " + std::strerror(errno);
+    *error = dial + "socket: " + ErrnoText(errno);
     return nullptr;
   }
   if (connect(fd->get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 && errno != EINPROGRESS) {
-    *error = dial + "connect: " + std::strerror(errno);
+    *error = dial + "connect: " + ErrnoText(errno);
     return nullptr;
   }
   if (!WaitFd(fd->get(), POLLOUT, deadline)) {
@@ -102,7 +110,7 @@ std::unique_ptr<Fd> Connect(const std::string& ip, int port, Steady::time_point 
   socklen_t so_len = sizeof(so_error);
   getsockopt(fd->get(), SOL_SOCKET, SO_ERROR, &so_error, &so_len);
   if (so_error != 0) {
-    *error = dial + "connect: " + std::strerror(so_error);
+    *error = dial + "connect: " + ErrnoText(so_error);
     return nullptr;
   }
   return fd;
@@ -147,7 +155,7 @@ class Stream {
         n = static_cast<int>(send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL));
         if (n < 0) {
           if ((errno == EAGAIN || errno == EINTR) && WaitFd(fd_, POLLOUT, deadline_)) continue;
-          return Fail(errno == EAGAIN ? "i/o timeout" : std::string("write: ") + std::strerror(errno),
+          return Fail(errno == EAGAIN ? "i/o timeout" : std::string("write: ") + ErrnoText(errno),
                       error);
         }
       }
@@ -172,7 +180,7 @@ class Stream {
       ssize_t n = recv(fd_, buf, static_cast<size_t>(size), 0);
       if (n >= 0) return static_cast<int>(n);
       if ((errno == EAGAIN || errno == EINTR) && WaitFd(fd_, POLLIN, deadline_)) continue;
-      Fail(errno == EAGAIN ? "i/o timeout" : std::string("read: ") + std::strerror(errno), error);
+      Fail(errno == EAGAIN ? "i/o timeout" : std::string("read: ") + ErrnoText(errno), error);
       return -1;
     }
   }

@@ -260,11 +260,11 @@ TEST(NetworkProbes, TimeoutsAndRefusedConnectionsFail) {
   out = TcpProbe("127.0.0.1", port, 1);
   EXPECT_FALSE(out.success);
   EXPECT_EQ(out.output, "dial tcp 127.0.0.1:" + std::to_string(port) +
-                            ": connect: Connection refused");
+                            ": connect: connection refused");
   out = HttpGetProbe("127.0.0.1", port, "/healthz", false, 1);
   EXPECT_EQ(out.output, "Get \"http://127.0.0.1:" + std::to_string(port) +
                             "/healthz\": dial tcp 127.0.0.1:" + std::to_string(port) +
-                            ": connect: Connection refused");
+                            ": connect: connection refused");
 }
 
 TEST(ExecProbes, ExitCodeDecidesAndTimeoutsAreNamed) {
