@@ -811,6 +811,19 @@ TEST_F(ControllerTest, DeleteStopsWithTheGroupsGracePeriodOrTheNodeDefault) {
   EXPECT_EQ(runtime_.calls().stop_timeouts, (std::vector<int64_t>{12, 5}));
 }
 
+TEST_F(ControllerTest, RestartStopsWithTheGroupsGracePeriodAndForgetsItsProbes) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Live("app")});
+  Mutate(id, [](ContainerGroup& g) { g.spec.termination_grace_period_seconds = 9; });
+  Reconcile(id);
+  EXPECT_EQ(controller_->prober().WorkerCount(), 1u);
+  std::string first = Latest(id, "app").id;
+  Mutate(id, [](ContainerGroup& g) { g.restart_generation++; });
+  Reconcile(id);
+  EXPECT_EQ(runtime_.calls().stop_timeouts, std::vector<int64_t>{9});
+  EXPECT_FALSE(controller_->prober().StatusOf(first, ProbeKind::kLiveness).has_value());
+  EXPECT_TRUE(controller_->prober().StatusOf(Latest(id, "app").id, ProbeKind::kLiveness));
+}
+
 TEST_F(ControllerTest, ActiveDeadlineStopsTheGroupAndFailsIt) {
   std::string id = CreateGroup(RestartPolicy::Always, {Probed("app")});
   Mutate(id, [](ContainerGroup& g) { g.spec.active_deadline_seconds = 30; });
