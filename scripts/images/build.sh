@@ -6,11 +6,15 @@
 # Produces, idempotently (an archive is rebuilt only when its inputs are newer):
 #   OUT_DIR/pause.tar    static tools/pause/pause.c, entrypoint /pause, user 65535
 #   OUT_DIR/busybox.tar  busybox-static with one /bin symlink per applet, default cmd `sh`
+#   OUT_DIR/tls.tar      busybox plus Debian's `openssl` binary and its libraries, with a
+#                        self-signed certificate made at build time (/etc/tls/cert.pem,
+#                        /etc/tls/key.pem), for HTTPS probe tests: `openssl s_server -www`
 #
 # Each archive is an OCI image layout packed as a tar ("oci-archive"). Its one manifest carries
 #   org.opencontainers.image.ref.name = <tag>          (what skopeo and OCI tools read)
 #   io.containerd.image.name          = <full name>    (what `ctr images import` names it)
-# with the full names localhost/openeci/pause:1.0 and localhost/openeci/busybox:1.0.
+# with the full names localhost/openeci/pause:1.0 and localhost/openeci/busybox:1.0
+# (and localhost/openeci/tls:1.0).
 #
 # Import into containerd (CRI namespace; --address is the socket of your containerd):
 #   ctr --address SOCK -n k8s.io images import OUT_DIR/pause.tar
@@ -104,6 +108,27 @@ fill_busybox() {
   printf 'root:x:0:\nnogroup:x:65534:\n' > "${rootfs}/etc/group"
 }
 
+# busybox plus /usr/bin/openssl with the shared libraries it loads (paths as on the host) and a
+# self-signed certificate for 127.0.0.1 made now.
+fill_tls() {
+  local rootfs="$1"
+  fill_busybox "${rootfs}"
+  local lib
+  mkdir -p "${rootfs}/usr/bin" "${rootfs}/etc/tls" "${rootfs}/usr/lib/ssl"
+  install -m 0755 /usr/bin/openssl "${rootfs}/usr/bin/openssl"
+  for lib in $(ldd /usr/bin/openssl | grep -o '/[^ ]*'); do
+    mkdir -p "${rootfs}$(dirname "${lib}")"
+    cp -L "${lib}" "${rootfs}${lib}"
+  done
+  if [[ -e /usr/lib/ssl/openssl.cnf ]]; then
+    cp -L /usr/lib/ssl/openssl.cnf "${rootfs}/usr/lib/ssl/openssl.cnf"
+  fi
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj /CN=openeci-test -keyout "${rootfs}/etc/tls/key.pem" \
+    -out "${rootfs}/etc/tls/cert.pem" 2>/dev/null
+  chmod 0644 "${rootfs}/etc/tls/key.pem"
+}
+
 ensure_tools
 
 pause_src="${repo_dir}/tools/pause/pause.c"
@@ -117,5 +142,10 @@ fi
 
 if ! up_to_date "${out_dir}/busybox.tar" /bin/busybox "${BASH_SOURCE[0]}"; then
   pack_image busybox 1.0 localhost/openeci/busybox:1.0 fill_busybox "${out_dir}/busybox.tar" \
+    --config.cmd sh --config.env PATH=/bin:/usr/bin:/sbin:/usr/sbin --config.workingdir /
+fi
+
+if ! up_to_date "${out_dir}/tls.tar" /bin/busybox /usr/bin/openssl "${BASH_SOURCE[0]}"; then
+  pack_image tls 1.0 localhost/openeci/tls:1.0 fill_tls "${out_dir}/tls.tar" \
     --config.cmd sh --config.env PATH=/bin:/usr/bin:/sbin:/usr/sbin --config.workingdir /
 fi

@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <set>
 
 #include "controller/container_settings.h"
 #include "controller/image_cache_controller.h"
 #include "controller/pod_settings.h"
+#include "controller/probe_runner.h"
 #include "controller/registry_auth.h"
 #include "core/lifecycle.h"
 #include "runtime/image_ref.h"
@@ -88,6 +90,21 @@ class Controller::Pass {
 
  private:
   Status Teardown(const std::vector<runtime::SandboxInfo>& sandboxes, const char* why);
+  // Stops the running containers of `sandboxes` (SIGTERM, the grace period, SIGKILL).
+  Status StopRunning(const std::vector<runtime::SandboxInfo>& sandboxes, const char* why);
+  bool PastDeadline() const;
+  Status FailPastDeadline(const std::vector<runtime::SandboxInfo>& sandboxes);
+  // Kills `latest` when its liveness probe has failed; true when it did.
+  StatusOr<bool> KillIfUnhealthy(const core::ContainerSpec& spec, runtime::ContainerInfo& latest);
+  // Starts (or keeps) the probe workers of a running container.
+  void EnsureProbes(const core::ContainerSpec& spec, const runtime::ContainerInfo& latest,
+                    const runtime::SandboxInfo& sandbox);
+  bool ReadyOf(const core::ContainerSpec& spec, const runtime::ContainerInfo& latest) const;
+  Status WriteStatus(const core::GroupStatus& before, int64_t revision);
+  // TerminationGracePeriodSeconds, or the node's default.
+  int64_t GraceSeconds() const {
+    return g_.spec.termination_grace_period_seconds.value_or(c_.options_.stop_grace.count());
+  }
   Status EnsureImages();
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
@@ -112,6 +129,7 @@ class Controller::Pass {
   Controller& c_;
   ContainerGroup g_;
   milliseconds requeue_{0};
+  std::set<std::string> probed_;  // container IDs whose probes run after this pass
 };
 
 void Controller::Pass::Event(const std::string& type, const std::string& object,
@@ -159,18 +177,100 @@ StatusOr<PodContext> Controller::Pass::PodContextFor(const runtime::SandboxInfo&
   return pod;
 }
 
-Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandboxes,
-                                  const char* why) {
+Status Controller::Pass::StopRunning(const std::vector<runtime::SandboxInfo>& sandboxes,
+                                     const char* why) {
+  c_.prober_.Forget(g_.id);
   for (const auto& sb : sandboxes) {
     ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sb.id));
     for (const auto& ci : containers) {
       if (ci.state != runtime::ContainerState::kRunning) continue;
       Event("Normal", g_.id + "." + LabelOr(ci.labels, runtime::kContainerNameLabel), "Killing",
             std::string("Stopping container ") + ci.name + ": " + why);
-      RETURN_IF_ERROR(c_.runtime_.StopContainer(ci.id, c_.options_.stop_grace.count()));
+      RETURN_IF_ERROR(c_.runtime_.StopContainer(ci.id, GraceSeconds()));
     }
   }
+  return Status::Ok();
+}
+
+Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandboxes,
+                                  const char* why) {
+  RETURN_IF_ERROR(StopRunning(sandboxes, why));
   return c_.RemoveRuntimeObjects(sandboxes);
+}
+
+bool Controller::Pass::PastDeadline() const {
+  const auto& deadline = g_.spec.active_deadline_seconds;
+  return deadline && g_.status.start_time > 0 && Now() >= g_.status.start_time + *deadline * 1000;
+}
+
+Status Controller::Pass::FailPastDeadline(const std::vector<runtime::SandboxInfo>& sandboxes) {
+  const std::string message = "Pod was active on the node longer than the specified deadline";
+  Event("Warning", g_.id, "DeadlineExceeded", message);
+  RETURN_IF_ERROR(StopRunning(sandboxes, "active deadline exceeded"));
+  const std::string generation = std::to_string(g_.status.observed_generation);
+  for (const auto& sb : sandboxes) {
+    if (LabelOr(sb.labels, runtime::kGenerationLabel) != generation) continue;
+    ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sb.id));
+    std::map<std::string, runtime::ContainerInfo> latest;  // by container name
+    for (const auto& ci : containers) {
+      auto& slot = latest[LabelOr(ci.labels, runtime::kContainerNameLabel)];
+      if (slot.id.empty() || ci.attempt > slot.attempt) slot = ci;
+    }
+    for (const auto& [name, ci] : latest) {
+      if (!name.empty()) FindStatus(g_.status, name)->current = StateOf(ci);
+    }
+    if (sb.state == runtime::SandboxState::kReady) RETURN_IF_ERROR(c_.runtime_.StopSandbox(sb.id));
+  }
+  for (auto& cs : g_.status.containers) cs.ready = false;
+  RETURN_IF_ERROR(core::CheckTransition(g_.status.phase, GroupPhase::Failed));
+  g_.status.phase = GroupPhase::Failed;
+  g_.status.failed_time = Now();
+  g_.status.ready = false;
+  g_.status.reason = "DeadlineExceeded";
+  g_.status.message = message;
+  return Status::Ok();
+}
+
+StatusOr<bool> Controller::Pass::KillIfUnhealthy(const core::ContainerSpec& spec,
+                                                 runtime::ContainerInfo& latest) {
+  if (latest.state != runtime::ContainerState::kRunning || !spec.liveness_probe.Configured() ||
+      c_.prober_.ResultOf(latest.id, ProbeKind::kLiveness) != ProbeResult::kFailure) {
+    return false;
+  }
+  bool restart = g_.spec.restart_policy != core::RestartPolicy::Never;
+  Event("Normal", g_.id + "." + spec.name, "Killing",
+        "Container " + spec.name + " failed liveness probe" +
+            (restart ? ", will be restarted" : ""));
+  RETURN_IF_ERROR(c_.runtime_.StopContainer(latest.id, GraceSeconds()));
+  ASSIGN_OR_RETURN(latest, c_.runtime_.InspectContainer(latest.id));
+  return true;
+}
+
+void Controller::Pass::EnsureProbes(const core::ContainerSpec& spec,
+                                    const runtime::ContainerInfo& latest,
+                                    const runtime::SandboxInfo& sandbox) {
+  if (latest.state != runtime::ContainerState::kRunning) return;
+  const ProbeTarget target{latest.id, sandbox.ip};
+  const core::Millis started = NsToMillis(latest.started_at_ns);
+  for (auto [kind, probe] : {std::pair{ProbeKind::kLiveness, &spec.liveness_probe},
+                             std::pair{ProbeKind::kReadiness, &spec.readiness_probe}}) {
+    if (!probe->Configured()) continue;
+    c_.prober_.Ensure({g_.id, spec.name, latest.id, kind}, *probe, target, started);
+    probed_.insert(latest.id);
+  }
+}
+
+bool Controller::Pass::ReadyOf(const core::ContainerSpec& spec,
+                               const runtime::ContainerInfo& latest) const {
+  if (latest.state != runtime::ContainerState::kRunning) return false;
+  return !spec.readiness_probe.Configured() ||
+         c_.prober_.ResultOf(latest.id, ProbeKind::kReadiness) == ProbeResult::kSuccess;
+}
+
+Status Controller::Pass::WriteStatus(const core::GroupStatus& before, int64_t revision) {
+  if (g_.status == before) return Status::Ok();
+  StatusOr<int64_t> rev = c_.store_.UpdateGroup(g_, revision);
+  return rev.status();
 }
 
 Status Controller::Pass::EnsureImages() {
@@ -362,14 +462,19 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
       ASSIGN_OR_RETURN(latest, c_.runtime_.InspectContainer(latest.id));
     }
   }
+  // A container killed for failing its liveness probe restarts at once (as kubelet does), under
+  // any policy but Never, whatever its exit code.
+  ASSIGN_OR_RETURN(bool killed, KillIfUnhealthy(spec, latest));
+  if (killed) attempts.back() = latest;
   bool waiting_for_restart = false;
   milliseconds delay{0};
-  if (latest.state == runtime::ContainerState::kExited &&
-      core::ShouldRestart(g_.spec.restart_policy, latest.exit_code)) {
+  bool restart = killed ? g_.spec.restart_policy != core::RestartPolicy::Never
+                        : core::ShouldRestart(g_.spec.restart_policy, latest.exit_code);
+  if (latest.state == runtime::ContainerState::kExited && restart) {
     delay =
         core::RestartBackoff(static_cast<int>(latest.attempt), c_.options_.backoff_base,
                              c_.options_.backoff_max);
-    int64_t due = NsToMillis(latest.finished_at_ns) + delay.count();
+    int64_t due = killed ? Now() : NsToMillis(latest.finished_at_ns) + delay.count();
     if (Now() >= due) {
       for (const auto& old : attempts) {
         if (old.attempt < latest.attempt) {
@@ -401,7 +506,8 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
     }
   }
   cs->restart_count = static_cast<int>(latest.attempt);
-  cs->ready = latest.state == runtime::ContainerState::kRunning;
+  cs->ready = ReadyOf(spec, latest);
+  EnsureProbes(spec, latest, sandbox);
   view->started_once = latest.started_at_ns != 0 || latest.attempt > 0;
   view->running = latest.state == runtime::ContainerState::kRunning;
   view->terminated = latest.state == runtime::ContainerState::kExited;
@@ -428,10 +534,20 @@ StatusOr<milliseconds> Controller::Pass::Run() {
   }
   if (core::IsTerminal(g_.status.phase)) {
     // Finished groups keep their record but release the sandbox (IP, processes).
+    c_.prober_.Forget(g_.id);
     for (const auto& sb : sandboxes) {
       if (sb.state == runtime::SandboxState::kReady) RETURN_IF_ERROR(c_.runtime_.StopSandbox(sb.id));
     }
     return milliseconds(0);
+  }
+  if (g_.status.start_time == 0) g_.status.start_time = Now();
+  if (PastDeadline()) {
+    RETURN_IF_ERROR(FailPastDeadline(sandboxes));
+    RETURN_IF_ERROR(WriteStatus(before, revision));
+    return milliseconds(0);
+  }
+  if (g_.spec.active_deadline_seconds) {
+    Requeue(milliseconds(g_.status.start_time + *g_.spec.active_deadline_seconds * 1000 - Now()));
   }
   if (g_.restart_generation > g_.status.observed_generation) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group restarting"));
@@ -456,6 +572,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     if (phase == GroupPhase::Pending && g_.status.phase == GroupPhase::Restarting) {
       phase = GroupPhase::Restarting;
     }
+    c_.prober_.Retain(g_.id, probed_);
   } else if (sandbox.status().api_code() != "ErrImagePull" &&
              sandbox.status().api_code() != "ErrImageNeverPull") {
     return sandbox.status();
@@ -469,19 +586,49 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     if (phase == GroupPhase::Failed) g_.status.failed_time = Now();
     g_.status.phase = phase;
   }
+  g_.status.ready = phase == GroupPhase::Running && !g_.status.containers.empty();
+  for (const auto& cs : g_.status.containers) g_.status.ready = g_.status.ready && cs.ready;
+  if (core::IsTerminal(phase)) c_.prober_.Forget(g_.id);
   if (core::IsTerminal(phase) && sandbox.ok()) {
     RETURN_IF_ERROR(c_.runtime_.StopSandbox(sandbox->id));
   }
-  if (!(g_.status == before)) {
-    StatusOr<int64_t> rev = c_.store_.UpdateGroup(g_, revision);
-    if (!rev.ok()) return rev.status();
-  }
+  RETURN_IF_ERROR(WriteStatus(before, revision));
   return requeue_;
 }
 
 Controller::Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
                        ControllerOptions options)
-    : store_(store), runtime_(runtime), clock_(clock), options_(std::move(options)) {}
+    : Controller(store, runtime, clock, std::move(options), nullptr) {}
+
+Controller::Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+                       ControllerOptions options, ProbeRunner& probe_runner)
+    : Controller(store, runtime, clock, std::move(options), &probe_runner) {}
+
+Controller::Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+                       ControllerOptions options, ProbeRunner* probe_runner)
+    : store_(store),
+      runtime_(runtime),
+      clock_(clock),
+      options_(std::move(options)),
+      own_probe_runner_(probe_runner ? nullptr : std::make_unique<RuntimeProbeRunner>(runtime)),
+      prober_(probe_runner ? *probe_runner : *own_probe_runner_, clock,
+              [this](const std::string& group_id) { queue_.Add(group_id); },
+              [this](const ProbeKey& key, const std::string& message) {
+                RecordProbeFailure(key, message);
+              }) {}
+
+void Controller::RecordProbeFailure(const ProbeKey& key, const std::string& message) {
+  core::Event e;
+  e.type = "Warning";
+  e.name = key.group_id + "." + key.container_name;
+  e.reason = "Unhealthy";
+  e.message = message;
+  e.first_timestamp = e.last_timestamp = ToUnixMillis(clock_.Now());
+  Status st = store_.RecordEvent(key.group_id, e);
+  if (!st.ok() && st.cls() != StatusClass::kNotFound) {
+    spdlog::warn("group {}: recording a probe failure failed: {}", key.group_id, st.ToString());
+  }
+}
 
 Controller::~Controller() { Stop(); }
 
@@ -505,6 +652,7 @@ Status Controller::Start() {
   }
   spdlog::info("controller: {} groups stored, {} sandboxes found; reconciling", groups.size(),
                sandboxes.size());
+  prober_.Start();
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   threads_.emplace_back([this] { PollLoop(); });
   return Status::Ok();
@@ -517,6 +665,7 @@ void Controller::Stop() {
   poll_cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  prober_.Stop();
 }
 
 StatusOr<std::vector<runtime::SandboxInfo>> Controller::SandboxesOf(const std::string& group_id) {
@@ -542,6 +691,7 @@ StatusOr<milliseconds> Controller::Reconcile(const std::string& group_id) {
     if (group.status().cls() != StatusClass::kNotFound) return group.status();
     // Nobody owns what the runtime still holds for this ID: remove it.
     ASSIGN_OR_RETURN(auto orphans, SandboxesOf(group_id));
+    prober_.Forget(group_id);
     if (!orphans.empty()) spdlog::info("removing {} orphaned sandbox(es) of {}", orphans.size(), group_id);
     RETURN_IF_ERROR(RemoveRuntimeObjects(orphans));
     return milliseconds(0);

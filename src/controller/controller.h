@@ -8,6 +8,13 @@
 // everything from the store and the runtime, re-adopts running sandboxes and removes the ones
 // no group owns. This is the part that later runs unchanged as a per-machine node agent.
 //
+// Probes: a Prober (controller/prober.h) runs the liveness and readiness probes of running
+// containers in its own threads; a changed result re-queues the group. A pass reads the latest
+// results: readiness gives a container's Ready, a failed liveness probe makes the pass kill the
+// container (Killing event, StopContainer with the group's TerminationGracePeriodSeconds) and
+// restart it unless RestartPolicy is Never. A group running past its ActiveDeadlineSeconds is
+// stopped and reported Failed (reason DeadlineExceeded).
+//
 // Wake-ups: store watch events, a poller that diffs the runtime's sandboxes and containers
 // every `poll_interval`, delayed re-queues for back-off, and a periodic full resync.
 // Thread-safe: Start/Stop from one thread; workers run concurrently on different groups (the
@@ -26,6 +33,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "controller/pod_settings.h"
+#include "controller/prober.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
 #include "runtime/runtime.h"
@@ -39,7 +47,9 @@ struct ControllerOptions {
   std::chrono::milliseconds resync_interval{30000};
   std::chrono::milliseconds backoff_base{10000};
   std::chrono::milliseconds backoff_max{300000};
-  std::chrono::seconds stop_grace{30};  // SIGTERM .. SIGKILL on delete and restart
+  // SIGTERM .. SIGKILL on delete, restart and liveness kill, unless the group sets
+  // TerminationGracePeriodSeconds.
+  std::chrono::seconds stop_grace{30};
   std::string log_root;                 // container logs: <log_root>/<group>/<generation>/...
   std::string cgroup_root = "/openeci";  // pod cgroup parent: <cgroup_root>/<group>
   // Per-group files (the /etc/hosts every container mounts): <pod_root>/<group>/. Empty: no
@@ -51,8 +61,12 @@ struct ControllerOptions {
 
 class Controller {
  public:
+  // Probes run with a RuntimeProbeRunner over `runtime`.
   Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
              ControllerOptions options);
+  // Probes run with `probe_runner` (tests), which must outlive the controller.
+  Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+             ControllerOptions options, ProbeRunner& probe_runner);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
@@ -67,11 +81,17 @@ class Controller {
   StatusOr<std::chrono::milliseconds> Reconcile(const std::string& group_id);
 
   size_t QueueLength() { return queue_.Length(); }
+  // The probe workers (tests drive them with Prober::RunDue before Start).
+  Prober& prober() { return prober_; }
 
  private:
   struct Observed;
   class Pass;
 
+  Controller(store::Store& store, runtime::Runtime& runtime, const Clock& clock,
+             ControllerOptions options, ProbeRunner* probe_runner);
+  // A failed probe: an Unhealthy event on the container (called from prober threads).
+  void RecordProbeFailure(const ProbeKey& key, const std::string& message);
   void WorkerLoop();
   void PollLoop();
   void PollOnce();
@@ -96,6 +116,9 @@ class Controller {
   };
   std::mutex pull_mu_;
   std::map<std::string, PullBackoff> pull_failures_;  // by group
+  std::unique_ptr<ProbeRunner> own_probe_runner_;  // when none was given
+  // Last member: its threads call into store_ and queue_, so it stops before they go.
+  Prober prober_;
 };
 
 }  // namespace openeci::controller

@@ -691,5 +691,169 @@ TEST_F(ControllerTest, NeverPolicyGroupFailsWhenOneContainerFailed) {
   EXPECT_EQ(StatusOf(id, "init").current.exit_code, 2);
 }
 
+
+// --- Probes, grace period and active deadline -----------------------------------------------
+// Exec probes run through the controller's own RuntimeProbeRunner into FakeRuntime::ExecSync;
+// the tests drive the probe workers with Prober::RunDue on the fake clock.
+
+core::ContainerSpec Probed(const std::string& name) {
+  core::ContainerSpec c = Container(name);
+  c.readiness_probe.exec_command = {"cat", "/tmp/ready"};
+  c.readiness_probe.initial_delay_seconds = 5;
+  c.readiness_probe.period_seconds = 2;
+  c.readiness_probe.failure_threshold = 2;
+  return c;
+}
+
+TEST_F(ControllerTest, ReadinessProbeDrivesReady) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Probed("app")});
+  EXPECT_FALSE(StatusOf(id, "app").ready) << "not ready before the first successful probe";
+  EXPECT_FALSE(Group(id).status.ready);
+  EXPECT_EQ(controller_->prober().RunDue(), 0) << "InitialDelaySeconds not over";
+  clock_.Advance(seconds(5));
+  EXPECT_EQ(controller_->prober().RunDue(), 1);
+  EXPECT_EQ(controller_->QueueLength(), 1u) << "a changed result queues the group";
+  Reconcile(id);
+  EXPECT_TRUE(StatusOf(id, "app").ready);
+  EXPECT_TRUE(Group(id).status.ready);
+
+  runtime_.SetExecResult(runtime::ExecSyncResult{1, "", "cat: can't open '/tmp/ready'\n"});
+  for (int i = 0; i < 2; ++i) {
+    clock_.Advance(seconds(2));
+    EXPECT_EQ(controller_->prober().RunDue(), 1);
+  }
+  Reconcile(id);
+  EXPECT_FALSE(StatusOf(id, "app").ready);
+  EXPECT_FALSE(Group(id).status.ready);
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running) << "readiness never restarts";
+  EXPECT_EQ(CountEvents(id, "Unhealthy"), 2);
+  EXPECT_EQ(Events(id).back().message, "Readiness probe failed: cat: can't open '/tmp/ready'");
+  EXPECT_EQ(Events(id).back().type, "Warning");
+}
+
+TEST_F(ControllerTest, ContainerWithoutReadinessProbeIsReadyOnceRunning) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  EXPECT_TRUE(StatusOf(id, "app").ready);
+  EXPECT_TRUE(Group(id).status.ready);
+  EXPECT_EQ(controller_->prober().WorkerCount(), 0u);
+}
+
+core::ContainerSpec Live(const std::string& name) {
+  core::ContainerSpec c = Container(name);
+  c.liveness_probe.exec_command = {"cat", "/tmp/healthy"};
+  c.liveness_probe.period_seconds = 1;
+  c.liveness_probe.failure_threshold = 2;
+  return c;
+}
+
+// Fails the liveness probe of the running container FailureThreshold (2) times.
+void FailLiveness(FakeClock& clock, Controller& controller, FakeRuntime& runtime) {
+  runtime.SetExecResult(runtime::ExecSyncResult{1, "", "cat: can't open '/tmp/healthy'\n"});
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(controller.prober().RunDue(), 1);
+    clock.Advance(seconds(1));
+  }
+}
+
+TEST_F(ControllerTest, LivenessFailureKillsWithTheGracePeriodAndRestarts) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Live("app")});
+  Mutate(id, [](ContainerGroup& g) { g.spec.termination_grace_period_seconds = 7; });
+  Reconcile(id);
+  std::string first = Latest(id, "app").id;
+  FailLiveness(clock_, *controller_, runtime_);
+  runtime_.SetExecResult(runtime::ExecSyncResult{0, "", ""});
+  Reconcile(id);
+
+  EXPECT_EQ(runtime_.calls().stop_timeouts, std::vector<int64_t>{7});
+  ContainerInfo latest = Latest(id, "app");
+  EXPECT_NE(latest.id, first);
+  EXPECT_EQ(latest.attempt, 1u);
+  EXPECT_EQ(latest.state, ContainerState::kRunning);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.restart_count, 1);
+  EXPECT_EQ(cs.previous.state, "Terminated");
+  EXPECT_EQ(cs.previous.exit_code, 137);
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(CountEvents(id, "Unhealthy"), 2);
+  EXPECT_EQ(CountEvents(id, "Started"), 2);  // merged events: the same message twice
+  bool killing_message = false;
+  for (const core::Event& e : Events(id)) {
+    killing_message |= e.reason == "Killing" &&
+                       e.message == "Container app failed liveness probe, will be restarted";
+  }
+  EXPECT_TRUE(killing_message);
+  // The killed container's worker is gone; the new attempt has its own, with fresh counts.
+  EXPECT_FALSE(controller_->prober().StatusOf(first, ProbeKind::kLiveness).has_value());
+  std::optional<ProbeStatus> fresh = controller_->prober().StatusOf(latest.id, ProbeKind::kLiveness);
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_EQ(fresh->probes_run, 0);
+}
+
+TEST_F(ControllerTest, LivenessFailureUnderNeverFailsTheGroup) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Live("app")});
+  FailLiveness(clock_, *controller_, runtime_);
+  Reconcile(id);
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Failed);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
+  EXPECT_EQ(StatusOf(id, "app").current.exit_code, 137);
+  EXPECT_EQ(controller_->prober().WorkerCount(), 0u);
+}
+
+TEST_F(ControllerTest, DeleteStopsWithTheGroupsGracePeriodOrTheNodeDefault) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app")});
+  Mutate(id, [](ContainerGroup& g) { g.spec.termination_grace_period_seconds = 12; });
+  Reconcile(id);
+  std::string other = RunningGroup(RestartPolicy::Always, {Container("app")});
+  Mutate(id, [](ContainerGroup& g) { g.deleting = true; });
+  Reconcile(id);
+  Mutate(other, [](ContainerGroup& g) { g.deleting = true; });
+  Reconcile(other);
+  EXPECT_EQ(runtime_.calls().stop_timeouts, (std::vector<int64_t>{12, 5}));
+}
+
+TEST_F(ControllerTest, RestartStopsWithTheGroupsGracePeriodAndForgetsItsProbes) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Live("app")});
+  Mutate(id, [](ContainerGroup& g) { g.spec.termination_grace_period_seconds = 9; });
+  Reconcile(id);
+  EXPECT_EQ(controller_->prober().WorkerCount(), 1u);
+  std::string first = Latest(id, "app").id;
+  Mutate(id, [](ContainerGroup& g) { g.restart_generation++; });
+  Reconcile(id);
+  EXPECT_EQ(runtime_.calls().stop_timeouts, std::vector<int64_t>{9});
+  EXPECT_FALSE(controller_->prober().StatusOf(first, ProbeKind::kLiveness).has_value());
+  EXPECT_TRUE(controller_->prober().StatusOf(Latest(id, "app").id, ProbeKind::kLiveness));
+}
+
+TEST_F(ControllerTest, ActiveDeadlineStopsTheGroupAndFailsIt) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Probed("app")});
+  Mutate(id, [](ContainerGroup& g) { g.spec.active_deadline_seconds = 30; });
+  EXPECT_EQ(Reconcile(id), milliseconds(30000));
+  EXPECT_EQ(Group(id).status.start_time, Now());
+  EXPECT_EQ(controller_->prober().WorkerCount(), 1u);
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), milliseconds(20000));
+  clock_.Advance(seconds(20));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Failed);
+  EXPECT_EQ(g.status.failed_time, Now());
+  EXPECT_EQ(g.status.reason, "DeadlineExceeded");
+  EXPECT_EQ(g.status.message, "Pod was active on the node longer than the specified deadline");
+  EXPECT_EQ(runtime_.calls().stop_timeouts, std::vector<int64_t>{5});
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.state, "Terminated");
+  EXPECT_EQ(cs.current.exit_code, 137);
+  EXPECT_FALSE(cs.ready);
+  EXPECT_EQ(Sandboxes().at(0).state, SandboxState::kNotReady);
+  EXPECT_EQ(controller_->prober().WorkerCount(), 0u);
+  std::vector<std::string> reasons = Reasons(id, id);
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(CountEvents(id, "DeadlineExceeded"), 1);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Failed);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u) << "never restarted";
+}
+
 }  // namespace
 }  // namespace openeci::controller

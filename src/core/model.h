@@ -237,11 +237,18 @@ struct GroupStatus {
   int64_t observed_generation = 0;
   std::vector<ContainerStatus> containers;
   std::vector<ContainerStatus> init_containers;
+  // When the controller first took the group up (ActiveDeadlineSeconds counts from here).
+  Millis start_time = 0;
+  // Every container is ready (running and, with a readiness probe, passing it).
+  bool ready = false;
+  // Why the group is in its phase, as Kubernetes' pod status says it (e.g. DeadlineExceeded).
+  std::string reason;
+  std::string message;
   bool operator==(const GroupStatus&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(GroupStatus, (),
                       (phase, intranet_ip, succeeded_time, failed_time, observed_generation,
-                       containers, init_containers))
+                       containers, init_containers, start_time, ready, reason, message))
 
 struct Event {
   std::string type = "Normal";  // Normal or Warning

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/pod_security.h"
+#include "core/probe_validation.h"
 
 namespace openeci::core {
 namespace {
@@ -128,13 +129,6 @@ Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
   if (any_container([](const ContainerSpec& c) { return !c.volume_mounts.empty(); })) {
     return refuse("Container.N.VolumeMount");
   }
-  if (any_container([](const ContainerSpec& c) {
-        return c.liveness_probe.Configured() || c.readiness_probe.Configured();
-      })) {
-    return refuse("Container.N.LivenessProbe/ReadinessProbe");
-  }
-  if (spec.termination_grace_period_seconds) return refuse("TerminationGracePeriodSeconds");
-  if (spec.active_deadline_seconds) return refuse("ActiveDeadlineSeconds");
   if (any_container([](const ContainerSpec& c) { return c.gpu != 0; })) {
     return refuse("Container.N.Gpu");
   }
@@ -220,6 +214,7 @@ Status ValidateSpec(const ContainerGroupSpec& spec) {
     }
   }
   RETURN_IF_ERROR(ValidatePodSecurity(spec));
+  RETURN_IF_ERROR(ValidateProbesAndTimers(spec));
   double cpu_sum = 0, memory_sum = 0;
   for (const ContainerSpec& c : spec.containers) {
     cpu_sum += c.cpu;

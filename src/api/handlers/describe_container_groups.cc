@@ -3,6 +3,7 @@
 
 #include "api/handlers/handlers.h"
 #include "api/handlers/pod_settings_render.h"
+#include "api/probe_render.h"
 #include "api/render.h"
 #include "core/lifecycle.h"
 
@@ -63,6 +64,8 @@ json::object RenderContainer(const core::ContainerSpec& spec, const core::Contai
   c["EnvironmentVars"] = std::move(env);
   c["VolumeMounts"] = json::array();
   RenderContainerSecurity(spec, c);
+  c["LivenessProbe"] = RenderProbe(spec.liveness_probe);
+  c["ReadinessProbe"] = RenderProbe(spec.readiness_probe);
   c["Ready"] = st ? st->ready : false;
   c["RestartCount"] = st ? st->restart_count : 0;
   c["CurrentState"] = RenderState(st ? st->current : core::ContainerState{});

@@ -105,10 +105,14 @@ function findServerBinary() {
 
 function ensureImages() {
   const dir = process.env.OPENECI_IMAGES_DIR ?? path.join(REPO_ROOT, 'build/images');
-  if (!fs.existsSync(path.join(dir, 'busybox.tar')) || !fs.existsSync(path.join(dir, 'pause.tar'))) {
+  if (!['busybox.tar', 'pause.tar', 'tls.tar'].every((f) => fs.existsSync(path.join(dir, f)))) {
     execFileSync(path.join(REPO_ROOT, 'scripts/images/build.sh'), [dir], { stdio: 'inherit' });
   }
-  return { pause: path.join(dir, 'pause.tar'), busybox: path.join(dir, 'busybox.tar') };
+  return {
+    pause: path.join(dir, 'pause.tar'),
+    busybox: path.join(dir, 'busybox.tar'),
+    tls: path.join(dir, 'tls.tar'), // busybox + openssl (HTTPS probe tests)
+  };
 }
 
 // Spawns a long-running process in its own process group with output to `log`.
