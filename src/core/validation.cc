@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/pod_security.h"
+#include "core/volumes.h"
 
 namespace openeci::core {
 namespace {
@@ -123,11 +124,6 @@ Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
     }
     return false;
   };
-  if (!spec.init_containers.empty()) return refuse("InitContainer");
-  if (!spec.volumes.empty()) return refuse("Volume");
-  if (any_container([](const ContainerSpec& c) { return !c.volume_mounts.empty(); })) {
-    return refuse("Container.N.VolumeMount");
-  }
   if (any_container([](const ContainerSpec& c) {
         return c.liveness_probe.Configured() || c.readiness_probe.Configured();
       })) {
@@ -220,6 +216,16 @@ Status ValidateSpec(const ContainerGroupSpec& spec) {
     }
   }
   RETURN_IF_ERROR(ValidatePodSecurity(spec));
+  for (size_t i = 0; i < spec.init_containers.size(); ++i) {
+    std::string p = "InitContainer." + std::to_string(i + 1) + ".";
+    RETURN_IF_ERROR(ValidateContainer(spec.init_containers[i], p));
+    if (!names.insert(spec.init_containers[i].name).second) {
+      return InvalidParameterCode("InvalidParameter.DuplicatedName",
+                                  "The container group includes containers with duplicate names: "
+                                  "\"" + spec.init_containers[i].name + "\" (" + p + "Name).");
+    }
+  }
+  RETURN_IF_ERROR(ValidateVolumes(spec));
   double cpu_sum = 0, memory_sum = 0;
   for (const ContainerSpec& c : spec.containers) {
     cpu_sum += c.cpu;
