@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "controller/pod_settings.h"
+#include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
 #include "runtime/runtime.h"
@@ -47,6 +48,9 @@ struct ControllerOptions {
   std::string pod_root;
   // The machine's resolv.conf, the base of DnsConfig under the Default DNS policy.
   std::string host_resolv_conf = "/etc/resolv.conf";
+  // The node side of volumes (not owned; must outlive the controller). nullptr: a group with
+  // volumes stays Pending with a FailedMount event.
+  VolumeManager* volumes = nullptr;
 };
 
 class Controller {
