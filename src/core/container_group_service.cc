@@ -55,6 +55,13 @@ StatusOr<std::string> ContainerGroupService::Create(const std::string& account_i
     cs.current.reason = "ContainerCreating";
     group.status.containers.push_back(cs);
   }
+  for (const ContainerSpec& c : group.spec.init_containers) {
+    ContainerStatus cs;
+    cs.name = c.name;
+    cs.current.state = "Waiting";
+    cs.current.reason = "PodInitializing";
+    group.status.init_containers.push_back(cs);
+  }
   std::optional<store::ClientTokenRecord> token;
   if (!client_token.empty()) {
     token = store::ClientTokenRecord{account_id, client_token, fingerprint, group.id};
