@@ -263,3 +263,52 @@ test('cloud-disk and host-path volumes and bad mounts are refused by name', asyn
   }), { code: 'InvalidParameter', status: 400, message: /ConfigFileToPath\.1\.Path/ });
   assert.equal((await stack.listAll()).filter((g) => g.containerGroupName === 'vol-refused').length, 0);
 });
+
+test('HostToContainer and Bidirectional mounts see what the host mounts into the volume', async () => {
+  const id = await stack.create(stack.groupRequest('vol-propagation', {
+    volume: [{ name: 'shared', type: 'EmptyDirVolume' }],
+    container: [mainContainer({
+      volumeMount: [
+        { name: 'shared', mountPath: '/h2c', mountPropagation: 'HostToContainer' },
+        { name: 'shared', mountPath: '/bidi', mountPropagation: 'Bidirectional' },
+        { name: 'shared', mountPath: '/none', mountPropagation: 'None' },
+      ],
+    })],
+  }));
+  const g = await stack.waitFor(id, (x) => x?.status === 'Running', 60000);
+  assert.deepEqual(g.containers[0].volumeMounts.map((m) => m.mountPropagation),
+    ['HostToContainer', 'Bidirectional', 'None']);
+  const late = hostVolumeDir(id, 'shared/late');
+  fs.mkdirSync(late);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'late-tmpfs', late]);
+  try {
+    const seen = await exec(id, 'grep -c " /h2c/late tmpfs" /proc/mounts; grep -c " /bidi/late tmpfs" /proc/mounts; grep -c " /none/late tmpfs" /proc/mounts');
+    assert.equal(seen, '1\n1\n0\n');
+  } finally {
+    execFileSync('umount', [late]);
+  }
+  await deleteAndWaitGone(id);
+});
+
+test('init containers carry on where they were after OpenECI was SIGKILLed', async () => {
+  const id = await stack.create(stack.groupRequest('vol-init-crash', {
+    restartPolicy: 'Always',
+    volume: [{ name: 'work', type: 'EmptyDirVolume' }],
+    initContainer: [
+      { name: 'one', image: stack.publicImage, imagePullPolicy: 'IfNotPresent',
+        command: ['sh', '-c', 'echo one >> /w/runs; sleep 4'], volumeMount: [{ name: 'work', mountPath: '/w' }] },
+      { name: 'two', image: stack.publicImage, imagePullPolicy: 'IfNotPresent',
+        command: ['sh', '-c', 'echo two >> /w/runs'], volumeMount: [{ name: 'work', mountPath: '/w' }] },
+    ],
+    container: [mainContainer({ volumeMount: [{ name: 'work', mountPath: '/w' }] })],
+  }));
+  await stack.waitFor(id, (x) => x?.initContainers?.[0]?.currentState?.state === 'Running', 60000);
+  await stack.kill9();
+  await sleep(4500);  // "one" finishes while nobody watches
+  await stack.restart();
+  const g = await stack.waitFor(id, (x) => x?.status === 'Running', 60000);
+  assert.deepEqual(g.initContainers.map((c) => [c.name, c.currentState.state, c.currentState.exitCode, c.restartCount]),
+    [['one', 'Terminated', 0, 0], ['two', 'Terminated', 0, 0]]);
+  assert.equal(await exec(id, 'cat /w/runs'), 'one\ntwo\n', 'each init container ran once, in order');
+  await deleteAndWaitGone(id);
+});
