@@ -468,6 +468,15 @@ Status Controller::Pass::EnsureVolumes() {
                   ? c_.options_.volumes->Prepare(g_.id, g_.spec)
                   : Status(StatusClass::kFailedPrecondition, "FailedMount",
                            "MountVolume.SetUp failed: this node has no volume root configured");
+  int failures = 0;
+  {
+    std::lock_guard lock(c_.pull_mu_);
+    if (st.ok()) {
+      c_.mount_failures_.erase(g_.id);
+    } else {
+      failures = ++c_.mount_failures_[g_.id];
+    }
+  }
   if (st.ok()) return st;
   // As kubelet: the group stays Pending (ContainerCreating), the reason is an event, and the
   // mount is tried again later.
@@ -478,7 +487,7 @@ Status Controller::Pass::EnsureVolumes() {
   for (const auto& spec : g_.spec.containers) {
     StatusOf(spec.name)->current = Waiting("ContainerCreating", "");
   }
-  Requeue(c_.options_.backoff_base);
+  Requeue(core::RestartBackoff(failures - 1, c_.options_.backoff_base, c_.options_.backoff_max));
   if (st.api_code() != "FailedMount") {
     return Status(StatusClass::kFailedPrecondition, "FailedMount", st.message());
   }
@@ -540,6 +549,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
     std::lock_guard lock(c_.pull_mu_);
     c_.pull_failures_.erase(g_.id);
+    c_.mount_failures_.erase(g_.id);
     return milliseconds(0);
   }
   if (core::IsTerminal(g_.status.phase)) {
@@ -564,11 +574,12 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sandbox->id));
     ASSIGN_OR_RETURN(InitProgress init, SyncInitContainers(*sandbox, containers));
     std::vector<core::ContainerView> views;
-    for (const auto& spec : g_.spec.containers) {
-      if (init != InitProgress::kDone) break;
-      core::ContainerView view;
-      RETURN_IF_ERROR(SyncContainer(spec, *sandbox, containers, &view));
-      views.push_back(view);
+    if (init == InitProgress::kDone) {
+      for (const auto& spec : g_.spec.containers) {
+        core::ContainerView view;
+        RETURN_IF_ERROR(SyncContainer(spec, *sandbox, containers, &view));
+        views.push_back(view);
+      }
     }
     phase = init == InitProgress::kFailed  ? GroupPhase::Failed
             : init == InitProgress::kRunning ? GroupPhase::Pending
@@ -625,7 +636,8 @@ Status Controller::Start() {
     if (!id.empty()) queue_.Add(id);
   }
   if (options_.volumes) {
-    RETURN_IF_ERROR(options_.volumes->Init());
+    // Without the shared root only MountPropagation HostToContainer / Bidirectional fail.
+    if (Status st = options_.volumes->Init(); !st.ok()) spdlog::warn("volumes: {}", st.ToString());
     for (const std::string& id : options_.volumes->GroupIds()) queue_.Add(id);
   }
   spdlog::info("controller: {} groups stored, {} sandboxes found; reconciling", groups.size(),

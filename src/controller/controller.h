@@ -100,6 +100,7 @@ class Controller {
   };
   std::mutex pull_mu_;
   std::map<std::string, PullBackoff> pull_failures_;  // by group
+  std::map<std::string, int> mount_failures_;  // consecutive FailedMount by group; pull_mu_
 };
 
 }  // namespace openeci::controller

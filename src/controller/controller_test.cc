@@ -893,7 +893,7 @@ TEST_F(InitContainerTest, NfsOnAKernelWithoutNfsKeepsTheGroupPendingWithFailedMo
             std::string::npos)
       << events[0].message;
   clock_.Advance(seconds(10));
-  EXPECT_EQ(Reconcile(id), milliseconds(10000));
+  EXPECT_EQ(Reconcile(id), milliseconds(20000)) << "the back-off doubles";
   EXPECT_EQ(CountEvents(id, "FailedMount"), 2);
 }
 

@@ -165,9 +165,14 @@ test('a Memory emptyDir is a tmpfs of SizeLimit inside the container and gone af
     assert.equal(g.volumes[0].emptyDirVolumeSizeLimit, '16Mi');
     const line = await exec(id, 'grep " /mem " /proc/mounts');
     assert.match(line, /^tmpfs \/mem tmpfs rw,.*size=16384k/);
-    // Filling it past the limit fails inside the container.
+    // Filling it past the limit fails inside the container; what it holds is the group's memory.
+    const podMemory = () => Number(fs.readFileSync(
+      path.join('/sys/fs/cgroup/memory/openeci', id, 'memory.usage_in_bytes'), 'utf8'));
+    const before = podMemory();
     const full = await exec(id, 'dd if=/dev/zero of=/mem/big bs=1M count=20 2>&1; echo rc=$?');
     assert.match(full, /No space left on device/);
+    const grew = podMemory() - before;
+    assert.ok(grew >= 12 * 1024 * 1024, `the pod's memory grew by ${grew} bytes only`);
     const dir = hostVolumeDir(id, 'mem');
     assert.deepEqual(hostMountsBelow(dir), [dir], 'one tmpfs on the host');
     await deleteAndWaitGone(id);
@@ -234,6 +239,11 @@ test('an NFS volume on this kernel: Pending with a FailedMount event saying why'
     assert.equal(g.containers[0].currentState.reason, 'ContainerCreating');
     assert.deepEqual(g.volumes[0].NFSVolumeServer ?? g.volumes[0].nFSVolumeServer, '127.0.0.1');
     assert.equal((await stack.ctrContainers(id)).length, 0, 'no sandbox without its volumes');
+    // Tried again after a doubling back-off (200 ms base in this stack), not in a loop.
+    await sleep(2000);
+    const again = await stack.describe(id);
+    const count = again.events.find((e) => e.reason === 'FailedMount').count;
+    assert.ok(count >= 2 && count <= 6, `FailedMount count ${count}`);
   }
   await deleteAndWaitGone(id);
 });
