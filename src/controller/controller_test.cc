@@ -711,6 +711,18 @@ class InitContainerTest : public ControllerTest {
     return id;
   }
 
+  // The mounts the latest attempt of container `name` of group `id` was created with.
+  std::vector<runtime::Mount> MountsOf(const std::string& id, const std::string& name) {
+    uint32_t attempt = Latest(id, name).attempt;
+    for (const runtime::ContainerConfig& cc : runtime_.ContainerConfigs()) {
+      if (cc.labels.at(runtime::kGroupIdLabel) == id && cc.name == name && cc.attempt == attempt) {
+        return cc.mounts;
+      }
+    }
+    ADD_FAILURE() << "no container config of " << name;
+    return {};
+  }
+
   core::ContainerStatus InitStatusOf(const std::string& id, const std::string& name) {
     for (const core::ContainerStatus& cs : Group(id).status.init_containers) {
       if (cs.name == name) return cs;
@@ -848,17 +860,17 @@ TEST_F(InitContainerTest, VolumesAreSharedAndRemovedWithTheGroup) {
   EXPECT_EQ(Reconcile(id), milliseconds(0));
   std::string dir = volumes_->VolumeDir(id, "work");
   EXPECT_TRUE(fs::is_directory(dir));
-  std::vector<runtime::Mount> mounts = runtime_.MountsOf(Latest(id, "first").id);
+  std::vector<runtime::Mount> mounts = MountsOf(id, "first");
   ASSERT_EQ(mounts.size(), 1u);
   EXPECT_EQ(mounts[0].host_path, dir);
   EXPECT_EQ(mounts[0].container_path, "/out");
   EXPECT_TRUE(runtime_.ContainersNamed(id, "second").empty());
   Exit(id, "first", 0);
   EXPECT_EQ(Reconcile(id), milliseconds(0));
-  EXPECT_TRUE(runtime_.MountsOf(Latest(id, "second").id).empty()) << "second mounts nothing";
+  EXPECT_TRUE(MountsOf(id, "second").empty()) << "second mounts nothing";
   Exit(id, "second", 0);
   EXPECT_EQ(Reconcile(id), milliseconds(0));
-  mounts = runtime_.MountsOf(Latest(id, "app").id);
+  mounts = MountsOf(id, "app");
   ASSERT_EQ(mounts.size(), 1u);
   EXPECT_EQ(mounts[0].host_path, fs::canonical(dir).string() + "/sub");
   EXPECT_TRUE(mounts[0].read_only);

@@ -273,7 +273,6 @@ StatusOr<std::string> FakeRuntime::CreateContainer(const std::string& sandbox_id
   container_configs_.push_back(config);
   std::string id = c.id;
   containers_.emplace(id, std::move(c));
-  mounts_[id] = config.mounts;
   return id;
 }
 
@@ -434,16 +433,6 @@ StatusOr<std::vector<runtime::SandboxStats>> FakeRuntime::ListSandboxStats() {
     out.push_back(std::move(pod));
   }
   return out;
-}
-
-}  // namespace openeci::controller
-
-namespace openeci::controller {
-
-std::vector<runtime::Mount> FakeRuntime::MountsOf(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  auto it = mounts_.find(id);
-  return it == mounts_.end() ? std::vector<runtime::Mount>() : it->second;
 }
 
 }  // namespace openeci::controller

@@ -71,8 +71,6 @@ class FakeRuntime final : public runtime::Runtime {
   // The running container `id` exits with `exit_code` now. kNotFound when unknown,
   // kFailedPrecondition when it is not running.
   Status ExitContainer(const std::string& id, int exit_code);
-  // The mounts container `id` was created with (empty when unknown).
-  std::vector<runtime::Mount> MountsOf(const std::string& id) const;
   // The containers labelled with `group_id` and container name `name`, by attempt.
   std::vector<runtime::ContainerInfo> ContainersNamed(const std::string& group_id,
                                                       const std::string& name) const;
@@ -164,7 +162,6 @@ class FakeRuntime final : public runtime::Runtime {
   std::map<std::string, std::vector<runtime::InterfaceStats>> interfaces_;   // guarded by mu_
   std::vector<runtime::SandboxConfig> sandbox_configs_;                       // guarded by mu_
   std::vector<runtime::ContainerConfig> container_configs_;                   // guarded by mu_
-  std::map<std::string, std::vector<runtime::Mount>> mounts_;  // by container; guarded by mu_
   int next_id_ = 1;                                           // guarded by mu_
   int next_ip_ = 2;                                           // guarded by mu_
 };
