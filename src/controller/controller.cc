@@ -64,13 +64,21 @@ core::ContainerState Waiting(std::string reason, std::string message) {
   return s;
 }
 
-core::ContainerStatus* FindStatus(core::GroupStatus& status, const std::string& name) {
-  for (auto& cs : status.containers) {
+core::ContainerStatus* FindStatus(std::vector<core::ContainerStatus>& list,
+                                  const std::string& name) {
+  for (auto& cs : list) {
     if (cs.name == name) return &cs;
   }
-  status.containers.push_back({});
-  status.containers.back().name = name;
-  return &status.containers.back();
+  list.push_back({});
+  list.back().name = name;
+  return &list.back();
+}
+
+// Init containers run to completion: a successful one is never started again, a failed one is
+// retried unless the group's policy is Never.
+core::RestartPolicy InitRestartPolicy(core::RestartPolicy group_policy) {
+  return group_policy == core::RestartPolicy::Never ? core::RestartPolicy::Never
+                                                    : core::RestartPolicy::OnFailure;
 }
 
 std::string LabelOr(const runtime::Labels& labels, const char* key) {
@@ -109,7 +117,19 @@ class Controller::Pass {
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
                        const std::vector<runtime::ContainerInfo>& all,
-                       core::ContainerView* view);
+                       core::ContainerView* view, bool init = false);
+  // Where the init containers stand in this sandbox (see InitProgress).
+  enum class InitProgress { kDone, kRunning, kFailed };
+  StatusOr<InitProgress> SyncInitContainers(const runtime::SandboxInfo& sandbox,
+                                            const std::vector<runtime::ContainerInfo>& all);
+  void MarkWaiting(std::vector<core::ContainerStatus>& list,
+                   const std::vector<core::ContainerSpec>& specs, size_t from);
+  Status EnsureVolumes();
+  bool IsInitContainer(const std::string& name) const;
+  core::ContainerStatus* StatusOf(const std::string& name) {
+    return FindStatus(IsInitContainer(name) ? g_.status.init_containers : g_.status.containers,
+                      name);
+  }
   StatusOr<runtime::ContainerInfo> StartAttempt(const core::ContainerSpec& spec,
                                                 const runtime::SandboxInfo& sandbox,
                                                 uint32_t attempt);
@@ -217,7 +237,7 @@ Status Controller::Pass::FailPastDeadline(const std::vector<runtime::SandboxInfo
       if (slot.id.empty() || ci.attempt > slot.attempt) slot = ci;
     }
     for (const auto& [name, ci] : latest) {
-      if (!name.empty()) FindStatus(g_.status, name)->current = StateOf(ci);
+      if (!name.empty()) if (core::ContainerStatus* cs = StatusOf(name)) cs->current = StateOf(ci);
     }
     if (sb.state == runtime::SandboxState::kReady) RETURN_IF_ERROR(c_.runtime_.StopSandbox(sb.id));
   }
@@ -274,7 +294,9 @@ Status Controller::Pass::WriteStatus(const core::GroupStatus& before, int64_t re
 }
 
 Status Controller::Pass::EnsureImages() {
-  for (const auto& spec : g_.spec.containers) {
+  std::vector<core::ContainerSpec> all = g_.spec.init_containers;
+  all.insert(all.end(), g_.spec.containers.begin(), g_.spec.containers.end());
+  for (const auto& spec : all) {
     std::string object = g_.id + "." + spec.name;
     // An image cache serves the image even under ImagePullPolicy Always: using the cache
     // instead of the registry is what ImageSnapshotId / AutoMatchImageCache ask for.
@@ -300,7 +322,7 @@ Status Controller::Pass::EnsureImages() {
         continue;
       }
       if (spec.pull_policy == core::PullPolicy::Never) {
-        core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+        core::ContainerStatus* cs = StatusOf(spec.name);
         cs->current = Waiting("ErrImageNeverPull", "Container image " + Quoted(spec.image) +
                                                          " is not present with pull policy of Never");
         Event("Warning", object, "ErrImageNeverPull", cs->current.message);
@@ -334,7 +356,7 @@ Status Controller::Pass::EnsureImages() {
                                      c_.options_.backoff_max);
         backoff.retry_at_ms = Now() + delay.count();
       }
-      core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+      core::ContainerStatus* cs = StatusOf(spec.name);
       std::string msg = "Failed to pull image " + Quoted(spec.image) + ": " + st.message();
       Event("Warning", object, "Failed", msg);
       Event("Warning", object, "Failed", "Error: ErrImagePull");
@@ -378,6 +400,7 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   if (!g_.status.intranet_ip.empty() && !core::IsTerminal(g_.status.phase)) {
     Event("Normal", g_.id, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
   }
+  RETURN_IF_ERROR(EnsureVolumes());
   RETURN_IF_ERROR(EnsureImages());
   runtime::SandboxConfig config = SandboxConfigFor();
   std::filesystem::create_directories(config.log_directory);
@@ -390,11 +413,13 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   }
   ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(*id));
   g_.status.intranet_ip = info.ip;
-  // A new sandbox starts its containers from scratch.
-  for (auto& cs : g_.status.containers) {
-    core::ContainerStatus fresh;
-    fresh.name = cs.name;
-    cs = fresh;
+  // A new sandbox starts its containers from scratch, init containers first.
+  for (auto* list : {&g_.status.containers, &g_.status.init_containers}) {
+    for (auto& cs : *list) {
+      core::ContainerStatus fresh;
+      fresh.name = cs.name;
+      cs = fresh;
+    }
   }
   return info;
 }
@@ -422,6 +447,23 @@ StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
   cc.labels[runtime::kContainerNameLabel] = spec.name;
   cc.log_path = spec.name + "/" + std::to_string(attempt) + ".log";
   std::string object = g_.id + "." + spec.name;
+  if (!spec.volume_mounts.empty()) {
+    StatusOr<std::vector<runtime::Mount>> mounts =
+        c_.options_.volumes ? c_.options_.volumes->MountsFor(g_.id, g_.spec, spec)
+                            : StatusOr<std::vector<runtime::Mount>>(
+                                  InternalError("this node has no volume root"));
+    if (!mounts.ok()) {
+      Event("Warning", object, "Failed", "Error: " + mounts.status().message());
+      return mounts.status();
+    }
+    // The user's mounts win over OpenECI's own (e.g. a volume mounted at /etc/hosts).
+    for (const runtime::Mount& m : *mounts) {
+      std::erase_if(cc.mounts, [&](const runtime::Mount& own) {
+        return own.container_path == m.container_path;
+      });
+    }
+    cc.mounts.insert(cc.mounts.end(), mounts->begin(), mounts->end());
+  }
   runtime::SandboxConfig sb = SandboxConfigFor();
   StatusOr<std::string> id = c_.runtime_.CreateContainer(sandbox.id, cc, sb);
   if (!id.ok()) {
@@ -441,14 +483,17 @@ StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
 Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
                                        const runtime::SandboxInfo& sandbox,
                                        const std::vector<runtime::ContainerInfo>& all,
-                                       core::ContainerView* view) {
+                                       core::ContainerView* view, bool init) {
+  const core::RestartPolicy policy =
+      init ? InitRestartPolicy(g_.spec.restart_policy) : g_.spec.restart_policy;
   std::vector<runtime::ContainerInfo> attempts;
   for (const auto& ci : all) {
     if (LabelOr(ci.labels, runtime::kContainerNameLabel) == spec.name) attempts.push_back(ci);
   }
   std::sort(attempts.begin(), attempts.end(),
             [](const auto& a, const auto& b) { return a.attempt < b.attempt; });
-  core::ContainerStatus* cs = FindStatus(g_.status, spec.name);
+  core::ContainerStatus* cs =
+      FindStatus(init ? g_.status.init_containers : g_.status.containers, spec.name);
   if (attempts.empty()) {
     ASSIGN_OR_RETURN(runtime::ContainerInfo info, StartAttempt(spec, sandbox, 0));
     attempts.push_back(info);
@@ -468,8 +513,8 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
   if (killed) attempts.back() = latest;
   bool waiting_for_restart = false;
   milliseconds delay{0};
-  bool restart = killed ? g_.spec.restart_policy != core::RestartPolicy::Never
-                        : core::ShouldRestart(g_.spec.restart_policy, latest.exit_code);
+  bool restart = killed ? policy != core::RestartPolicy::Never
+                        : core::ShouldRestart(policy, latest.exit_code);
   if (latest.state == runtime::ContainerState::kExited && restart) {
     delay =
         core::RestartBackoff(static_cast<int>(latest.attempt), c_.options_.backoff_base,
@@ -506,13 +551,93 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
     }
   }
   cs->restart_count = static_cast<int>(latest.attempt);
-  cs->ready = ReadyOf(spec, latest);
-  EnsureProbes(spec, latest, sandbox);
+  // An init container is ready once it completed; a container per its readiness probe.
+  cs->ready = init ? latest.state == runtime::ContainerState::kExited && latest.exit_code == 0
+                   : ReadyOf(spec, latest);
+  if (!init) EnsureProbes(spec, latest, sandbox);
   view->started_once = latest.started_at_ns != 0 || latest.attempt > 0;
   view->running = latest.state == runtime::ContainerState::kRunning;
   view->terminated = latest.state == runtime::ContainerState::kExited;
   view->exit_code = latest.exit_code;
   return Status::Ok();
+}
+
+bool Controller::Pass::IsInitContainer(const std::string& name) const {
+  for (const auto& spec : g_.spec.init_containers) {
+    if (spec.name == name) return true;
+  }
+  return false;
+}
+
+Status Controller::Pass::EnsureVolumes() {
+  if (g_.spec.volumes.empty()) return Status::Ok();
+  Status st = c_.options_.volumes
+                  ? c_.options_.volumes->Prepare(g_.id, g_.spec)
+                  : Status(StatusClass::kFailedPrecondition, "FailedMount",
+                           "MountVolume.SetUp failed: this node has no volume root configured");
+  int failures = 0;
+  {
+    std::lock_guard lock(c_.pull_mu_);
+    if (st.ok()) {
+      c_.mount_failures_.erase(g_.id);
+    } else {
+      failures = ++c_.mount_failures_[g_.id];
+    }
+  }
+  if (st.ok()) return st;
+  // As kubelet: the group stays Pending (ContainerCreating), the reason is an event, and the
+  // mount is tried again later.
+  Event("Warning", g_.id, "FailedMount", st.message());
+  for (const auto& spec : g_.spec.init_containers) {
+    StatusOf(spec.name)->current = Waiting("ContainerCreating", "");
+  }
+  for (const auto& spec : g_.spec.containers) {
+    StatusOf(spec.name)->current = Waiting("ContainerCreating", "");
+  }
+  Requeue(core::RestartBackoff(failures - 1, c_.options_.backoff_base, c_.options_.backoff_max));
+  if (st.api_code() != "FailedMount") {
+    return Status(StatusClass::kFailedPrecondition, "FailedMount", st.message());
+  }
+  return st;
+}
+
+void Controller::Pass::MarkWaiting(std::vector<core::ContainerStatus>& list,
+                                   const std::vector<core::ContainerSpec>& specs, size_t from) {
+  for (size_t i = from; i < specs.size(); ++i) {
+    core::ContainerStatus* cs = FindStatus(list, specs[i].name);
+    cs->current = Waiting("PodInitializing", "");
+    cs->ready = false;
+  }
+}
+
+// Level-triggered: which init container is next follows from the containers this sandbox holds
+// (their name labels and exit codes), so a restarted OpenECI carries on where it was, and a new
+// sandbox runs them all again.
+StatusOr<Controller::Pass::InitProgress> Controller::Pass::SyncInitContainers(
+    const runtime::SandboxInfo& sandbox, const std::vector<runtime::ContainerInfo>& all) {
+  if (g_.spec.init_containers.empty()) return InitProgress::kDone;
+  for (const auto& ci : all) {
+    std::string name = LabelOr(ci.labels, runtime::kContainerNameLabel);
+    // Regular containers exist only once every init container succeeded in this sandbox.
+    if (!name.empty() && !IsInitContainer(name)) return InitProgress::kDone;
+  }
+  const auto& specs = g_.spec.init_containers;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    core::ContainerView view;
+    RETURN_IF_ERROR(SyncContainer(specs[i], sandbox, all, &view, /*init=*/true));
+    if (view.terminated && view.exit_code == 0) continue;
+    MarkWaiting(g_.status.init_containers, specs, i + 1);
+    MarkWaiting(g_.status.containers, g_.spec.containers, 0);
+    if (view.terminated && g_.spec.restart_policy == core::RestartPolicy::Never) {
+      Event("Warning", g_.id + "." + specs[i].name, "Failed",
+            "Init container " + specs[i].name + " exited with code " +
+                std::to_string(view.exit_code) +
+                "; RestartPolicy is Never, so the container group failed");
+      return InitProgress::kFailed;
+    }
+    return InitProgress::kRunning;
+  }
+  return InitProgress::kDone;
 }
 
 StatusOr<milliseconds> Controller::Pass::Run() {
@@ -522,6 +647,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
 
   if (g_.deleting) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
+    if (c_.options_.volumes) RETURN_IF_ERROR(c_.options_.volumes->Remove(g_.id));
     std::error_code ec;
     std::filesystem::remove_all(c_.options_.log_root + "/" + g_.id, ec);
     if (!c_.options_.pod_root.empty()) {
@@ -530,6 +656,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
     std::lock_guard lock(c_.pull_mu_);
     c_.pull_failures_.erase(g_.id);
+    c_.mount_failures_.erase(g_.id);
     return milliseconds(0);
   }
   if (core::IsTerminal(g_.status.phase)) {
@@ -562,19 +689,25 @@ StatusOr<milliseconds> Controller::Pass::Run() {
   StatusOr<runtime::SandboxInfo> sandbox = EnsureSandbox(sandboxes);
   if (sandbox.ok()) {
     ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sandbox->id));
+    ASSIGN_OR_RETURN(InitProgress init, SyncInitContainers(*sandbox, containers));
     std::vector<core::ContainerView> views;
-    for (const auto& spec : g_.spec.containers) {
-      core::ContainerView view;
-      RETURN_IF_ERROR(SyncContainer(spec, *sandbox, containers, &view));
-      views.push_back(view);
+    if (init == InitProgress::kDone) {
+      for (const auto& spec : g_.spec.containers) {
+        core::ContainerView view;
+        RETURN_IF_ERROR(SyncContainer(spec, *sandbox, containers, &view));
+        views.push_back(view);
+      }
     }
-    phase = core::DerivePhase(g_.spec.restart_policy, views);
+    phase = init == InitProgress::kFailed  ? GroupPhase::Failed
+            : init == InitProgress::kRunning ? GroupPhase::Pending
+                                             : core::DerivePhase(g_.spec.restart_policy, views);
     if (phase == GroupPhase::Pending && g_.status.phase == GroupPhase::Restarting) {
       phase = GroupPhase::Restarting;
     }
     c_.prober_.Retain(g_.id, probed_);
   } else if (sandbox.status().api_code() != "ErrImagePull" &&
-             sandbox.status().api_code() != "ErrImageNeverPull") {
+             sandbox.status().api_code() != "ErrImageNeverPull" &&
+             sandbox.status().api_code() != "FailedMount") {
     return sandbox.status();
   } else if (g_.status.phase == GroupPhase::Running) {
     phase = GroupPhase::Pending;
@@ -650,6 +783,11 @@ Status Controller::Start() {
     std::string id = LabelOr(sb.labels, runtime::kGroupIdLabel);
     if (!id.empty()) queue_.Add(id);
   }
+  if (options_.volumes) {
+    // Without the shared root only MountPropagation HostToContainer / Bidirectional fail.
+    if (Status st = options_.volumes->Init(); !st.ok()) spdlog::warn("volumes: {}", st.ToString());
+    for (const std::string& id : options_.volumes->GroupIds()) queue_.Add(id);
+  }
   spdlog::info("controller: {} groups stored, {} sandboxes found; reconciling", groups.size(),
                sandboxes.size());
   prober_.Start();
@@ -694,6 +832,7 @@ StatusOr<milliseconds> Controller::Reconcile(const std::string& group_id) {
     prober_.Forget(group_id);
     if (!orphans.empty()) spdlog::info("removing {} orphaned sandbox(es) of {}", orphans.size(), group_id);
     RETURN_IF_ERROR(RemoveRuntimeObjects(orphans));
+    if (options_.volumes) RETURN_IF_ERROR(options_.volumes->Remove(group_id));
     return milliseconds(0);
   }
   Pass pass(*this, std::move(group).value());

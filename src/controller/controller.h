@@ -34,6 +34,7 @@
 #include "common/status.h"
 #include "controller/pod_settings.h"
 #include "controller/prober.h"
+#include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
 #include "runtime/runtime.h"
@@ -57,6 +58,9 @@ struct ControllerOptions {
   std::string pod_root;
   // The machine's resolv.conf, the base of DnsConfig under the Default DNS policy.
   std::string host_resolv_conf = "/etc/resolv.conf";
+  // The node side of volumes (not owned; must outlive the controller). nullptr: a group with
+  // volumes stays Pending with a FailedMount event.
+  VolumeManager* volumes = nullptr;
 };
 
 class Controller {
@@ -116,6 +120,7 @@ class Controller {
   };
   std::mutex pull_mu_;
   std::map<std::string, PullBackoff> pull_failures_;  // by group
+  std::map<std::string, int> mount_failures_;  // consecutive FailedMount by group; pull_mu_
   std::unique_ptr<ProbeRunner> own_probe_runner_;  // when none was given
   // Last member: its threads call into store_ and queue_, so it stops before they go.
   Prober prober_;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 
 #include "common/ids.h"
 #include "controller/fake_runtime.h"
+#include "core/volumes.h"
 #include "core/lifecycle.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -61,6 +63,9 @@ class ControllerTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     watch_ = store_->Watch([this](const store::WatchEvent&) { ++writes_; });
+    std::ofstream(dir_ + "/filesystems") << "nodev\ttmpfs\n\text4\n";
+    volumes_ = std::make_unique<VolumeManager>(
+        VolumeManagerOptions{dir_ + "/volumes", dir_ + "/filesystems"});
     controller_ = NewController();
     runtime_.AddImage(kBusybox);
   }
@@ -80,6 +85,7 @@ class ControllerTest : public ::testing::Test {
     options.backoff_max = seconds(40);
     options.stop_grace = seconds(5);
     options.log_root = LogRoot();
+    options.volumes = volumes_.get();
     return std::make_unique<Controller>(*store_, runtime_, clock_, options);
   }
 
@@ -232,6 +238,8 @@ class ControllerTest : public ::testing::Test {
   FakeRuntime runtime_{clock_};
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<store::WatchHandle> watch_;
+  // Volumes under the test's directory; the kernel it reports has no NFS.
+  std::unique_ptr<VolumeManager> volumes_;
   std::unique_ptr<Controller> controller_;
   std::atomic<int> writes_{0};
   std::map<std::string, GroupPhase> phases_;  // the last phase seen of each group
@@ -853,6 +861,216 @@ TEST_F(ControllerTest, ActiveDeadlineStopsTheGroupAndFailsIt) {
   EXPECT_EQ(Reconcile(id), milliseconds(0));
   EXPECT_EQ(Group(id).status.phase, GroupPhase::Failed);
   EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u) << "never restarted";
+}
+
+// --- Init containers and volumes ------------------------------------------------------------
+
+class InitContainerTest : public ControllerTest {
+ protected:
+  std::string CreateWithInit(RestartPolicy policy) {
+    std::string id = CreateGroup(policy, {Container("app")});
+    Mutate(id, [](ContainerGroup& g) {
+      g.spec.init_containers = {Container("first"), Container("second")};
+    });
+    return id;
+  }
+
+  // The mounts the latest attempt of container `name` of group `id` was created with.
+  std::vector<runtime::Mount> MountsOf(const std::string& id, const std::string& name) {
+    uint32_t attempt = Latest(id, name).attempt;
+    for (const runtime::ContainerConfig& cc : runtime_.ContainerConfigs()) {
+      if (cc.labels.at(runtime::kGroupIdLabel) == id && cc.name == name && cc.attempt == attempt) {
+        return cc.mounts;
+      }
+    }
+    ADD_FAILURE() << "no container config of " << name;
+    return {};
+  }
+
+  core::ContainerStatus InitStatusOf(const std::string& id, const std::string& name) {
+    for (const core::ContainerStatus& cs : Group(id).status.init_containers) {
+      if (cs.name == name) return cs;
+    }
+    ADD_FAILURE() << "no status of init container " << name;
+    return {};
+  }
+};
+
+TEST_F(InitContainerTest, RunOneAtATimeInOrderBeforeAnyContainer) {
+  std::string id = CreateWithInit(RestartPolicy::Always);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "first").size(), 1u);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "second").empty());
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_EQ(InitStatusOf(id, "first").current.state, "Running");
+  EXPECT_EQ(InitStatusOf(id, "second").current.reason, "PodInitializing");
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "PodInitializing");
+
+  clock_.Advance(seconds(1));
+  Exit(id, "first", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(InitStatusOf(id, "first").current.reason, "Completed");
+  EXPECT_TRUE(InitStatusOf(id, "first").ready);
+  EXPECT_EQ(InitStatusOf(id, "second").current.state, "Running");
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+
+  clock_.Advance(seconds(1));
+  Exit(id, "second", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(StatusOf(id, "app").current.state, "Running");
+  // A successful init container is not started again, even under RestartPolicy Always.
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(runtime_.ContainersNamed(id, "first").size(), 1u);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "second").size(), 1u);
+  EXPECT_EQ(Reasons(id, id + ".first"),
+            (std::vector<std::string>{"Pulled", "Created", "Started"}));
+}
+
+TEST_F(InitContainerTest, FailedInitContainerIsRetriedWithBackOff) {
+  std::string id = CreateWithInit(RestartPolicy::OnFailure);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  Exit(id, "first", 1);
+  EXPECT_EQ(Reconcile(id), milliseconds(10000));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  core::ContainerStatus first = InitStatusOf(id, "first");
+  EXPECT_EQ(first.current.reason, "CrashLoopBackOff");
+  EXPECT_EQ(first.previous.exit_code, 1);
+  EXPECT_EQ(CountEvents(id, "BackOff"), 1);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "second").empty());
+
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Latest(id, "first").attempt, 1u);
+  EXPECT_EQ(InitStatusOf(id, "first").restart_count, 1);
+  Exit(id, "first", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(InitStatusOf(id, "second").current.state, "Running");
+  Exit(id, "second", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+}
+
+TEST_F(InitContainerTest, NeverPolicyFailsTheGroupWithTheExitCode) {
+  std::string id = CreateWithInit(RestartPolicy::Never);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  clock_.Advance(seconds(2));
+  Exit(id, "first", 7);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Failed);
+  EXPECT_EQ(g.status.failed_time, Now());
+  core::ContainerStatus first = InitStatusOf(id, "first");
+  EXPECT_EQ(first.current.state, "Terminated");
+  EXPECT_EQ(first.current.exit_code, 7);
+  EXPECT_EQ(InitStatusOf(id, "second").current.reason, "PodInitializing");
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "PodInitializing");
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_EQ(Sandboxes().at(0).state, SandboxState::kNotReady);
+  bool said_why = false;
+  for (const core::Event& e : Events(id)) {
+    said_why |= e.type == "Warning" && e.message.find("exited with code 7") != std::string::npos;
+  }
+  EXPECT_TRUE(said_why);
+}
+
+TEST_F(InitContainerTest, ProgressSurvivesAnOpenEciRestartAndANewSandboxRunsThemAgain) {
+  std::string id = CreateWithInit(RestartPolicy::Always);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  Exit(id, "first", 0);
+
+  // A new controller knows nothing in memory: containerd's labels say "first" is done.
+  controller_ = NewController();
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(runtime_.ContainersNamed(id, "first").size(), 1u);
+  EXPECT_EQ(InitStatusOf(id, "second").current.state, "Running");
+  Exit(id, "second", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+
+  // The sandbox vanishes: the new one runs the init containers again, first of all.
+  runtime_.KillSandbox(Sandboxes().at(0).id);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "first").size(), 1u);
+  EXPECT_EQ(Latest(id, "first").state, ContainerState::kRunning);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+
+  // So does RestartContainerGroup.
+  Exit(id, "first", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  Exit(id, "second", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  Mutate(id, [](ContainerGroup& g) { g.restart_generation = 1; });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Restarting);
+  EXPECT_EQ(Latest(id, "first").state, ContainerState::kRunning);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+}
+
+TEST_F(InitContainerTest, VolumesAreSharedAndRemovedWithTheGroup) {
+  std::string id = CreateWithInit(RestartPolicy::Always);
+  Mutate(id, [](ContainerGroup& g) {
+    core::VolumeSpec v;
+    v.name = "work";
+    v.type = core::kEmptyDirVolume;
+    g.spec.volumes = {v};
+    g.spec.init_containers[0].volume_mounts = {{"work", "/out", "", false, ""}};
+    g.spec.containers[0].volume_mounts = {{"work", "/in", "sub", true, "HostToContainer"}};
+  });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  std::string dir = volumes_->VolumeDir(id, "work");
+  EXPECT_TRUE(fs::is_directory(dir));
+  std::vector<runtime::Mount> mounts = MountsOf(id, "first");
+  ASSERT_EQ(mounts.size(), 1u);
+  EXPECT_EQ(mounts[0].host_path, dir);
+  EXPECT_EQ(mounts[0].container_path, "/out");
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "second").empty());
+  Exit(id, "first", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_TRUE(MountsOf(id, "second").empty()) << "second mounts nothing";
+  Exit(id, "second", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  mounts = MountsOf(id, "app");
+  ASSERT_EQ(mounts.size(), 1u);
+  EXPECT_EQ(mounts[0].host_path, fs::canonical(dir).string() + "/sub");
+  EXPECT_TRUE(mounts[0].read_only);
+  EXPECT_EQ(mounts[0].propagation, runtime::Mount::Propagation::kHostToContainer);
+
+  Mutate(id, [](ContainerGroup& g) { g.deleting = true; });
+  StatusOr<milliseconds> next = controller_->Reconcile(id);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_FALSE(fs::exists(volumes_->GroupDir(id)));
+}
+
+TEST_F(InitContainerTest, NfsOnAKernelWithoutNfsKeepsTheGroupPendingWithFailedMount) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app")});
+  Mutate(id, [](ContainerGroup& g) {
+    core::VolumeSpec v;
+    v.name = "share";
+    v.type = core::kNfsVolume;
+    v.nfs_server = "127.0.0.1";
+    v.nfs_path = "/export";
+    g.spec.volumes = {v};
+    g.spec.containers[0].volume_mounts = {{"share", "/share", "", false, ""}};
+  });
+  EXPECT_EQ(Reconcile(id), milliseconds(10000));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "ContainerCreating");
+  EXPECT_TRUE(Sandboxes().empty());
+  std::vector<core::Event> events = Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "Warning");
+  EXPECT_EQ(events[0].reason, "FailedMount");
+  EXPECT_NE(events[0].message.find("the kernel of this node does not support NFS (no nfs in "),
+            std::string::npos)
+      << events[0].message;
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(Reconcile(id), milliseconds(20000)) << "the back-off doubles";
+  EXPECT_EQ(CountEvents(id, "FailedMount"), 2);
 }
 
 }  // namespace

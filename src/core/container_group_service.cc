@@ -28,6 +28,20 @@ Status UpdateWithRetry(store::Store& store, ContainerGroup group, Mutate mutate)
   return AbortedError("The container group is being changed concurrently; try again.");
 }
 
+// The status of containers not created yet: Waiting for `reason`.
+std::vector<ContainerStatus> WaitingStatuses(const std::vector<ContainerSpec>& specs,
+                                             const std::string& reason) {
+  std::vector<ContainerStatus> statuses;
+  for (const ContainerSpec& c : specs) {
+    ContainerStatus cs;
+    cs.name = c.name;
+    cs.current.state = "Waiting";
+    cs.current.reason = reason;
+    statuses.push_back(cs);
+  }
+  return statuses;
+}
+
 }  // namespace
 
 Status ContainerGroupService::Check(ContainerGroupSpec& spec) const {
@@ -48,13 +62,8 @@ StatusOr<std::string> ContainerGroupService::Create(const std::string& account_i
   group.creation_time = ToUnixMillis(clock_.Now());
   group.spec = std::move(spec);
   group.status.phase = GroupPhase::Pending;
-  for (const ContainerSpec& c : group.spec.containers) {
-    ContainerStatus cs;
-    cs.name = c.name;
-    cs.current.state = "Waiting";
-    cs.current.reason = "ContainerCreating";
-    group.status.containers.push_back(cs);
-  }
+  group.status.containers = WaitingStatuses(group.spec.containers, "ContainerCreating");
+  group.status.init_containers = WaitingStatuses(group.spec.init_containers, "PodInitializing");
   std::optional<store::ClientTokenRecord> token;
   if (!client_token.empty()) {
     token = store::ClientTokenRecord{account_id, client_token, fingerprint, group.id};

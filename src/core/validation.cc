@@ -6,6 +6,7 @@
 
 #include "core/pod_security.h"
 #include "core/probe_validation.h"
+#include "core/volumes.h"
 
 namespace openeci::core {
 namespace {
@@ -108,6 +109,21 @@ Status ValidateContainer(const ContainerSpec& c, const std::string& p) {
   return Status::Ok();
 }
 
+// Every container of `list` ("Container" or "InitContainer"), names unique across `names`.
+Status ValidateContainerList(const std::vector<ContainerSpec>& list, const std::string& list_name,
+                             std::set<std::string>& names) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string p = list_name + "." + std::to_string(i + 1) + ".";
+    RETURN_IF_ERROR(ValidateContainer(list[i], p));
+    if (!names.insert(list[i].name).second) {
+      return InvalidParameterCode("InvalidParameter.DuplicatedName",
+                                  "The container group includes containers with duplicate names: "
+                                  "\"" + list[i].name + "\" (" + p + "Name).");
+    }
+  }
+  return Status::Ok();
+}
+
 // Parts of the spec that are decoded but not yet honoured by the controller and runtime are
 // refused here rather than accepted and ignored. Each feature removes its line once it works.
 Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
@@ -124,11 +140,6 @@ Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
     }
     return false;
   };
-  if (!spec.init_containers.empty()) return refuse("InitContainer");
-  if (!spec.volumes.empty()) return refuse("Volume");
-  if (any_container([](const ContainerSpec& c) { return !c.volume_mounts.empty(); })) {
-    return refuse("Container.N.VolumeMount");
-  }
   if (any_container([](const ContainerSpec& c) { return c.gpu != 0; })) {
     return refuse("Container.N.Gpu");
   }
@@ -203,18 +214,12 @@ Status ValidateSpec(const ContainerGroupSpec& spec) {
                             "this request is not supplied.");
   }
   if (spec.containers.size() > kMaxContainers) return LengthExceeded("Container", kMaxContainers);
-  std::set<std::string> names;
-  for (size_t i = 0; i < spec.containers.size(); ++i) {
-    std::string p = "Container." + std::to_string(i + 1) + ".";
-    RETURN_IF_ERROR(ValidateContainer(spec.containers[i], p));
-    if (!names.insert(spec.containers[i].name).second) {
-      return InvalidParameterCode("InvalidParameter.DuplicatedName",
-                                  "The container group includes containers with duplicate names: "
-                                  "\"" + spec.containers[i].name + "\" (" + p + "Name).");
-    }
-  }
+  std::set<std::string> names;  // containers and init containers share one name space
+  RETURN_IF_ERROR(ValidateContainerList(spec.containers, "Container", names));
+  RETURN_IF_ERROR(ValidateContainerList(spec.init_containers, "InitContainer", names));
   RETURN_IF_ERROR(ValidatePodSecurity(spec));
   RETURN_IF_ERROR(ValidateProbesAndTimers(spec));
+  RETURN_IF_ERROR(ValidateVolumes(spec));
   double cpu_sum = 0, memory_sum = 0;
   for (const ContainerSpec& c : spec.containers) {
     cpu_sum += c.cpu;

@@ -160,6 +160,8 @@ int Serve(const std::string& config_file) {
   co.stop_grace = std::chrono::seconds(config.stop_grace_seconds);
   co.log_root = config.state_dir + "/logs";
   co.pod_root = config.state_dir + "/pods";
+  controller::VolumeManager volumes({config.state_dir + "/volumes"});
+  co.volumes = &volumes;
   controller::Controller controller(**store, **cri, clock, co);
   if (Status st = controller.Start(); !st.ok()) {
     spdlog::critical("controller: {}", st.ToString());
@@ -228,6 +230,8 @@ int Serve(const std::string& config_file) {
   image_cache_controller.Stop();
   controller.Stop();
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
+  // No pod uses the volumes any more: unmount their tmpfs and NFS mounts (disk data stays).
+  if (!config.keep_pods_on_exit) volumes.ReleaseAll();
   Status st = (*containerd)->Stop();
   if (!st.ok()) spdlog::warn("containerd stop: {}", st.ToString());
   if (!config.keep_pods_on_exit) CleanupHost(config, co.cgroup_root);

@@ -4,6 +4,7 @@
 #include "api/handlers/handlers.h"
 #include "api/handlers/pod_settings_render.h"
 #include "api/probe_render.h"
+#include "api/handlers/volume_render.h"
 #include "api/render.h"
 #include "core/lifecycle.h"
 
@@ -62,7 +63,7 @@ json::object RenderContainer(const core::ContainerSpec& spec, const core::Contai
     env.push_back(std::move(v));
   }
   c["EnvironmentVars"] = std::move(env);
-  c["VolumeMounts"] = json::array();
+  c["VolumeMounts"] = RenderVolumeMounts(spec.volume_mounts);
   RenderContainerSecurity(spec, c);
   c["LivenessProbe"] = RenderProbe(spec.liveness_probe);
   c["ReadinessProbe"] = RenderProbe(spec.readiness_probe);
@@ -71,6 +72,24 @@ json::object RenderContainer(const core::ContainerSpec& spec, const core::Contai
   c["CurrentState"] = RenderState(st ? st->current : core::ContainerState{});
   c["PreviousState"] = RenderState(st ? st->previous : core::ContainerState{});
   return c;
+}
+
+// Init containers as the SDK's InitContainers model has them: a container, whose command list
+// is named "Command".
+json::array RenderInitContainers(const core::ContainerGroupSpec& spec,
+                                 const core::GroupStatus& status) {
+  json::array out;
+  for (const auto& c : spec.init_containers) {
+    const core::ContainerStatus* st = nullptr;
+    for (const auto& cs : status.init_containers) {
+      if (cs.name == c.name) st = &cs;
+    }
+    json::object o = RenderContainer(c, st);
+    o["Command"] = o["Commands"];
+    o.erase("Commands");
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 json::object RenderGroup(const core::GroupWithEvents& gw) {
@@ -116,8 +135,8 @@ json::object RenderGroup(const core::GroupWithEvents& gw) {
     containers.push_back(RenderContainer(c, st));
   }
   o["Containers"] = std::move(containers);
-  o["InitContainers"] = json::array();
-  o["Volumes"] = json::array();
+  o["InitContainers"] = RenderInitContainers(s, g.status);
+  o["Volumes"] = RenderVolumes(s.volumes);
   RenderPodSettings(s, o);
   return o;
 }

@@ -69,13 +69,18 @@ ActionResult DescribeContainerLog(ApiEnv& env, const RequestContext& ctx, Params
   RETURN_IF_ERROR(RejectUnsupported(params));
 
   ASSIGN_OR_RETURN(core::ContainerGroup group, env.groups.Get(ctx.caller.account_id, group_id));
+  auto named = [&](const auto& c) { return c.name == name; };
   const auto& specs = group.spec.containers;
-  if (std::none_of(specs.begin(), specs.end(), [&](const auto& c) { return c.name == name; })) {
+  const auto& inits = group.spec.init_containers;
+  if (std::none_of(specs.begin(), specs.end(), named) &&
+      std::none_of(inits.begin(), inits.end(), named)) {
     return ContainerNotFound(name);
   }
   int attempt = 0;
-  for (const core::ContainerStatus& cs : group.status.containers) {
-    if (cs.name == name) attempt = cs.restart_count;
+  for (const auto* list : {&group.status.containers, &group.status.init_containers}) {
+    for (const core::ContainerStatus& cs : *list) {
+      if (cs.name == name) attempt = cs.restart_count;
+    }
   }
   if (last_time.value_or(false)) attempt -= 1;
   std::string content;
