@@ -88,6 +88,8 @@ class Controller::Pass {
 
  private:
   Status Teardown(const std::vector<runtime::SandboxInfo>& sandboxes, const char* why);
+  // The API bumped restart_generation: removes the old sandbox, resets the status to the spec.
+  Status BeginNewGeneration(const std::vector<runtime::SandboxInfo>& sandboxes);
   Status EnsureImages();
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
@@ -157,6 +159,34 @@ StatusOr<PodContext> Controller::Pass::PodContextFor(const runtime::SandboxInfo&
         pod.hosts_file, HostsFileContent(g_.spec, Hostname(), sandbox.ip)));
   }
   return pod;
+}
+
+Status Controller::Pass::BeginNewGeneration(const std::vector<runtime::SandboxInfo>& sandboxes) {
+  // RestartContainerGroup leaves the phase Restarting, UpdateContainerGroup Updating (both set
+  // by the API); either way the next sandbox is built from scratch with the current spec.
+  bool updating = g_.status.phase == GroupPhase::Updating;
+  RETURN_IF_ERROR(
+      Teardown(sandboxes, updating ? "container group updating" : "container group restarting"));
+  g_.status.observed_generation = g_.restart_generation;
+  g_.status.intranet_ip.clear();
+  g_.status.phase = updating ? GroupPhase::Updating : GroupPhase::Restarting;
+  // An update may have renamed, added or removed containers.
+  g_.status.init_containers.clear();
+  g_.status.containers.clear();
+  for (const core::ContainerSpec& spec : g_.spec.containers) {
+    FindStatus(g_.status, spec.name)->current = Waiting("ContainerCreating", "");
+  }
+  {
+    std::lock_guard lock(c_.pull_mu_);
+    c_.pull_failures_.erase(g_.id);  // the images may be new: pull at once
+  }
+  if (updating) {
+    Event("Normal", g_.id, "Updating",
+          "Updating container group " + g_.id + ": recreating its containers with the new spec");
+  } else {
+    Event("Normal", g_.id, "Restarting", "Restarting container group " + g_.id);
+  }
+  return Status::Ok();
 }
 
 Status Controller::Pass::Teardown(const std::vector<runtime::SandboxInfo>& sandboxes,
@@ -434,12 +464,8 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     return milliseconds(0);
   }
   if (g_.restart_generation > g_.status.observed_generation) {
-    RETURN_IF_ERROR(Teardown(sandboxes, "container group restarting"));
+    RETURN_IF_ERROR(BeginNewGeneration(sandboxes));
     sandboxes.clear();
-    g_.status.observed_generation = g_.restart_generation;
-    g_.status.intranet_ip.clear();
-    g_.status.phase = GroupPhase::Restarting;
-    Event("Normal", g_.id, "Restarting", "Restarting container group " + g_.id);
   }
 
   GroupPhase phase = g_.status.phase;
@@ -453,13 +479,16 @@ StatusOr<milliseconds> Controller::Pass::Run() {
       views.push_back(view);
     }
     phase = core::DerivePhase(g_.spec.restart_policy, views);
-    if (phase == GroupPhase::Pending && g_.status.phase == GroupPhase::Restarting) {
-      phase = GroupPhase::Restarting;
+    if (phase == GroupPhase::Pending && (g_.status.phase == GroupPhase::Restarting ||
+                                         g_.status.phase == GroupPhase::Updating)) {
+      phase = g_.status.phase;
     }
   } else if (sandbox.status().api_code() != "ErrImagePull" &&
              sandbox.status().api_code() != "ErrImageNeverPull") {
     return sandbox.status();
-  } else if (g_.status.phase == GroupPhase::Running) {
+  } else if (g_.status.phase == GroupPhase::Running || g_.status.phase == GroupPhase::Updating) {
+    // An update to an image that cannot be pulled leaves the group Pending, where the user can
+    // update it again.
     phase = GroupPhase::Pending;
   }
 
