@@ -165,6 +165,9 @@ const Fields& TopFields() {
       {"resources", "", Kind::kObject, resources},
       {"tags", "Tag", Kind::kObjectList, tags},
       {"spec", "", Kind::kObject, &SpecFields()},
+      // Kubernetes puts restartPolicy in the spec, as the reference's sample does; written at
+      // the top level (as some users and the eci CLI's examples do) it means the same.
+      {"restartPolicy", "RestartPolicy", Kind::kString},
   };
   return *fields;
 }
@@ -279,6 +282,7 @@ class Flattener {
   Status Value(const json::value& v, const Field& field, const std::string& parent_flat,
                const std::string& path) {
     std::string flat = JoinFlat(parent_flat, field.flat);
+    if (v.is_null()) return Status::Ok();  // null: not given, as the SDKs treat it
     switch (field.kind) {
       case Kind::kString:
         if (!v.is_string()) return WrongType(path, "a string", v);

@@ -8,7 +8,8 @@
 // mapping and the JSON types. Keys are the reference's lowerCamelCase ("vSwitchId"); the same
 // key with its first letter upper-cased ("VSwitchId", as ExportContainerGroupTemplate writes
 // it) is accepted too. Numbers may be JSON numbers or numeric strings ("80"), booleans JSON
-// booleans or "true"/"false", as the reference's samples write them. Anything else — bad JSON,
+// booleans or "true"/"false", as the reference's samples write them; null means "not given";
+// `restartPolicy` may also stand at the top level (spec.restartPolicy). Anything else — bad JSON,
 // a wrong type, a key the template does not have, a key given twice — is
 // IncorrectUserTemplateFormat naming the exact path ("spec.containers[0].resources.cpu").
 // An empty list gives no parameters, as an empty array of the SDK does.

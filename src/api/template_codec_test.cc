@@ -144,6 +144,18 @@ TEST(TemplateCodec, PascalCaseKeysAreAccepted) {
   EXPECT_EQ(Get(*flat, "Container.1.Cpu"), "1");
 }
 
+TEST(TemplateCodec, NullIsNotGivenAndRestartPolicyMayStandAtTheTop) {
+  StatusOr<FlatTemplate> flat = FlattenTemplate(
+      R"({"restartPolicy":"Never","zoneId":null,"spec":{"containers":[{"name":"a","args":null}]}})");
+  ASSERT_TRUE(flat.ok()) << flat.status().ToString();
+  EXPECT_EQ(Get(*flat, "RestartPolicy"), "Never");
+  EXPECT_EQ(Get(*flat, "ZoneId"), "<absent>");
+  EXPECT_EQ(Get(*flat, "Container.1.Name"), "a");
+  EXPECT_EQ(flat->params.size(), 2u);
+  ExpectFormatError(R"({"restartPolicy":"Never","spec":{"restartPolicy":"Always"}})",
+                    "give the same setting");
+}
+
 TEST(TemplateCodec, ExportThenReadGivesTheSameSpec) {
   StatusOr<core::ContainerGroupSpec> spec = DecodeTemplate(kSample);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
