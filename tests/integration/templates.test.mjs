@@ -22,8 +22,8 @@ after(async () => {
 
 const plain = (x) => JSON.parse(JSON.stringify(x));
 
-// The reference's sample (6.7) with this node's placement and images, and only features this
-// node runs today (init containers, volumes, probes and security contexts are other issues' work).
+// The reference's sample (6.7) with this node's placement and images, and the features this
+// node runs today (init containers, volumes and probes are other issues' work).
 function sampleTemplate(name) {
   return {
     regionId: REGION,
@@ -42,7 +42,9 @@ function sampleTemplate(name) {
         imagePullPolicy: 'IfNotPresent',
         resources: { cpu: 0.5, memory: '0.5' },
         command: ['/bin/sh'],
-        args: ['-c', 'echo "$ECI_IP $KUBERNETES_SERVICE_PORT" > /tmp/env; trap "exit 0" TERM; while :; do sleep 1; done'],
+        args: ['-c', 'trap "exit 0" TERM; while :; do sleep 1; done'],
+        securityContext: { readOnlyRootFilesystem: 'true', capabilities: { add: ['NET_ADMIN'] } },
+        runAsUser: '1337',
         env: [
           { name: 'KUBERNETES_SERVICE_HOST', value: '47.xx.32.xx' },
           { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
@@ -50,9 +52,33 @@ function sampleTemplate(name) {
         ],
         ports: [{ protocol: 'TCP', containerPort: '8080' }, { protocol: 'TCP', containerPort: 80 }],
       }],
+      dnsConfig: {
+        nameservers: ['10.0.0.10'],
+        searches: ['c7a1790b3f206498382cbba682c257b0e.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+        options: [{ name: 'ndots', value: '2' }],
+      },
       restartPolicy: 'Always',
+      securityContext: { sysctls: [{ Name: 'kernel.msgmax', Value: '65536' }] },
+      hostAliases: [{ ip: '10.0.0.9', hostnames: ['db', 'db.local'] }],
     },
   };
+}
+
+// What the sample template makes true inside the container.
+async function checkSampleInside(id, g) {
+  const inside = await execSync(id, ['sh', '-c',
+    'echo "$ECI_IP $KUBERNETES_SERVICE_PORT"; id -u; cat /proc/sys/kernel/msgmax; ' +
+    'grep -c "10.0.0.9.*db.local" /etc/hosts; grep -E "^(nameserver|search|options)" /etc/resolv.conf; ' +
+    'touch /written 2>/dev/null && echo writable || echo read-only'], 'nginx');
+  const lines = inside.trim().split('\n');
+  assert.equal(lines[0], `${g.intranetIp} 6443`);
+  assert.equal(lines[1], '1337');
+  assert.equal(lines[2], '65536');
+  assert.equal(lines[3], '1');
+  assert.ok(lines.includes('nameserver 10.0.0.10'), inside);
+  assert.ok(lines.some((l) => /^search .*\bsvc\.cluster\.local\b/.test(l)), inside);
+  assert.ok(lines.some((l) => /^options .*ndots:2/.test(l)), inside);
+  assert.equal(lines.at(-1), 'read-only');
 }
 
 async function createFromTemplate(template, extra = {}) {
@@ -100,7 +126,7 @@ test('create from the sample template: the group runs as the template says', asy
   const c = g.containers[0];
   assert.equal(c.cpu, 0.5);
   assert.deepEqual(c.ports.map((p) => p.port), [8080, 80]);
-  assert.equal(await execSync(firstId, ['cat', '/tmp/env'], 'nginx'), `${g.intranetIp} 6443\n`);
+  await checkSampleInside(firstId, g);
 });
 
 test('export returns the template, and creating from it gives an equivalent group', async () => {
@@ -119,12 +145,16 @@ test('export returns the template, and creating from it gives an equivalent grou
   assert.deepEqual(c.Resources, { Cpu: 0.5, Memory: 0.5 });
   assert.deepEqual(c.Env[2], { Name: 'ECI_IP', ValueFrom: { FieldRef: { FieldPath: 'status.podIP' } } });
   assert.deepEqual(c.Ports[0], { Protocol: 'TCP', ContainerPort: 8080 });
+  assert.deepEqual(c.SecurityContext, { ReadOnlyRootFilesystem: true, RunAsUser: 1337, Capabilities: { Add: ['NET_ADMIN'] } });
+  assert.deepEqual(exported.Spec.DnsConfig.NameServers, ['10.0.0.10']);
+  assert.deepEqual(exported.Spec.HostAliases, [{ Ip: '10.0.0.9', Hostnames: ['db', 'db.local'] }]);
+  assert.deepEqual(exported.Spec.SecurityContext, { Sysctls: [{ Name: 'kernel.msgmax', Value: '65536' }] });
 
   const secondId = await createFromTemplate(exported);
   assert.notEqual(secondId, firstId);
   const g = await running(secondId);
   assert.deepEqual(await exportTemplate(secondId), exported);
-  assert.equal(await execSync(secondId, ['cat', '/tmp/env'], 'nginx'), `${g.intranetIp} 6443\n`);
+  await checkSampleInside(secondId, g);
 });
 
 test('a group created with CreateContainerGroup exports too', async () => {
