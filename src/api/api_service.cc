@@ -71,6 +71,10 @@ ApiService::ApiService(ApiEnv env, Authenticator& authenticator, std::string hos
       {"ExecContainerCommand", &ExecContainerCommand},
       {"DescribeContainerGroupMetric", &DescribeContainerGroupMetric},
       {"DescribeMultiContainerGroupMetric", &DescribeMultiContainerGroupMetric},
+      {"UpdateContainerGroup", &UpdateContainerGroup},
+      {"CreateContainerGroupFromTemplate", &CreateContainerGroupFromTemplate},
+      {"UpdateContainerGroupByTemplate", &UpdateContainerGroupByTemplate},
+      {"ExportContainerGroupTemplate", &ExportContainerGroupTemplate},
   };
 }
 

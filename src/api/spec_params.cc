@@ -274,4 +274,39 @@ StatusOr<core::ContainerGroupSpec> DecodeGroupSpec(const Params& params) {
   return spec;
 }
 
+StatusOr<core::GroupUpdate> DecodeGroupUpdate(const Params& params) {
+  core::GroupUpdate update;
+  if (auto type = params.Get("UpdateType"); type && *type != "RenewUpdate") {
+    return InvalidParameter("The parameter \"UpdateType\" must be RenewUpdate (a full update of "
+                            "each given part); IncrementalUpdate is not supported by this "
+                            "OpenECI node, got \"" + *type + "\".");
+  }
+  if (params.Has("RestartPolicy")) {
+    core::RestartPolicy policy = core::RestartPolicy::Always;
+    RETURN_IF_ERROR(GetEnum(params, "RestartPolicy", "Always, OnFailure, Never", &policy));
+    update.restart_policy = policy;
+  }
+  if (!params.Indices("Tag").empty()) update.tags = DecodeTags(params);
+  if (!params.Indices("Volume").empty()) {
+    ASSIGN_OR_RETURN(update.volumes, DecodeVolumes(params));
+  }
+  if (!params.Indices("DnsConfig.NameServer").empty() ||
+      !params.Indices("DnsConfig.Search").empty() || !params.Indices("DnsConfig.Option").empty()) {
+    update.dns_config = DecodeDnsConfig(params);
+  }
+  if (!params.Indices("Container").empty()) {
+    ASSIGN_OR_RETURN(update.containers, DecodeContainers(params, "Container"));
+  }
+  if (!params.Indices("InitContainer").empty()) {
+    ASSIGN_OR_RETURN(update.init_containers, DecodeContainers(params, "InitContainer"));
+  }
+  if (!params.Indices("ImageRegistryCredential").empty()) {
+    update.credentials = DecodeCredentials(params);
+  }
+  if (auto group = params.Get("ResourceGroupId")) update.resource_group_id = *group;
+  ASSIGN_OR_RETURN(update.cpu, params.GetDouble("Cpu"));
+  ASSIGN_OR_RETURN(update.memory_gib, params.GetDouble("Memory"));
+  return update;
+}
+
 }  // namespace openeci::api

@@ -10,6 +10,7 @@
 
 #include "api/params.h"
 #include "common/status.h"
+#include "core/group_update.h"
 #include "core/model.h"
 
 namespace openeci::api {
@@ -28,6 +29,11 @@ std::vector<core::Sysctl> DecodeSysctls(const Params& params);
 
 // The whole spec of a CreateContainerGroup request (RegionId and ContainerGroupName required).
 StatusOr<core::ContainerGroupSpec> DecodeGroupSpec(const Params& params);
+
+// The parts an UpdateContainerGroup request gives (a list is given when it has an item, DnsConfig
+// when it has any key); `UpdateType` must be RenewUpdate (the full update the reference
+// describes) when present. ContainerGroupId, RegionId and ClientToken are the caller's.
+StatusOr<core::GroupUpdate> DecodeGroupUpdate(const Params& params);
 
 // Reads an enum parameter by its wire name (e.g. "OnFailure"); InvalidParameter names the key
 // and `valid`, the list of valid values.

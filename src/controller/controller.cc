@@ -113,6 +113,8 @@ class Controller::Pass {
   int64_t GraceSeconds() const {
     return g_.spec.termination_grace_period_seconds.value_or(c_.options_.stop_grace.count());
   }
+  // The API bumped restart_generation: removes the old sandbox, resets the status to the spec.
+  Status BeginNewGeneration(const std::vector<runtime::SandboxInfo>& sandboxes);
   Status EnsureImages();
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
@@ -195,6 +197,38 @@ StatusOr<PodContext> Controller::Pass::PodContextFor(const runtime::SandboxInfo&
         pod.hosts_file, HostsFileContent(g_.spec, Hostname(), sandbox.ip)));
   }
   return pod;
+}
+
+Status Controller::Pass::BeginNewGeneration(const std::vector<runtime::SandboxInfo>& sandboxes) {
+  // RestartContainerGroup leaves the phase Restarting, UpdateContainerGroup Updating (both set
+  // by the API); either way the next sandbox is built from scratch with the current spec.
+  bool updating = g_.status.phase == GroupPhase::Updating;
+  RETURN_IF_ERROR(
+      Teardown(sandboxes, updating ? "container group updating" : "container group restarting"));
+  g_.status.observed_generation = g_.restart_generation;
+  g_.status.intranet_ip.clear();
+  g_.status.phase = updating ? GroupPhase::Updating : GroupPhase::Restarting;
+  // An update may have renamed, added or removed containers.
+  g_.status.init_containers.clear();
+  g_.status.containers.clear();
+  for (const core::ContainerSpec& spec : g_.spec.init_containers) {
+    FindStatus(g_.status.init_containers, spec.name)->current = Waiting("PodInitializing", "");
+  }
+  for (const core::ContainerSpec& spec : g_.spec.containers) {
+    FindStatus(g_.status.containers, spec.name)->current =
+        Waiting(g_.spec.init_containers.empty() ? "ContainerCreating" : "PodInitializing", "");
+  }
+  {
+    std::lock_guard lock(c_.pull_mu_);
+    c_.pull_failures_.erase(g_.id);  // the images may be new: pull at once
+  }
+  if (updating) {
+    Event("Normal", g_.id, "Updating",
+          "Updating container group " + g_.id + ": recreating its containers with the new spec");
+  } else {
+    Event("Normal", g_.id, "Restarting", "Restarting container group " + g_.id);
+  }
+  return Status::Ok();
 }
 
 Status Controller::Pass::StopRunning(const std::vector<runtime::SandboxInfo>& sandboxes,
@@ -677,12 +711,8 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     Requeue(milliseconds(g_.status.start_time + *g_.spec.active_deadline_seconds * 1000 - Now()));
   }
   if (g_.restart_generation > g_.status.observed_generation) {
-    RETURN_IF_ERROR(Teardown(sandboxes, "container group restarting"));
+    RETURN_IF_ERROR(BeginNewGeneration(sandboxes));
     sandboxes.clear();
-    g_.status.observed_generation = g_.restart_generation;
-    g_.status.intranet_ip.clear();
-    g_.status.phase = GroupPhase::Restarting;
-    Event("Normal", g_.id, "Restarting", "Restarting container group " + g_.id);
   }
 
   GroupPhase phase = g_.status.phase;
@@ -701,15 +731,18 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     phase = init == InitProgress::kFailed  ? GroupPhase::Failed
             : init == InitProgress::kRunning ? GroupPhase::Pending
                                              : core::DerivePhase(g_.spec.restart_policy, views);
-    if (phase == GroupPhase::Pending && g_.status.phase == GroupPhase::Restarting) {
-      phase = GroupPhase::Restarting;
+    if (phase == GroupPhase::Pending && (g_.status.phase == GroupPhase::Restarting ||
+                                         g_.status.phase == GroupPhase::Updating)) {
+      phase = g_.status.phase;
     }
     c_.prober_.Retain(g_.id, probed_);
   } else if (sandbox.status().api_code() != "ErrImagePull" &&
              sandbox.status().api_code() != "ErrImageNeverPull" &&
              sandbox.status().api_code() != "FailedMount") {
     return sandbox.status();
-  } else if (g_.status.phase == GroupPhase::Running) {
+  } else if (g_.status.phase == GroupPhase::Running || g_.status.phase == GroupPhase::Updating) {
+    // An update to an image that cannot be pulled leaves the group Pending, where the user can
+    // update it again.
     phase = GroupPhase::Pending;
   }
 

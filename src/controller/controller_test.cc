@@ -1075,3 +1075,73 @@ TEST_F(InitContainerTest, NfsOnAKernelWithoutNfsKeepsTheGroupPendingWithFailedMo
 
 }  // namespace
 }  // namespace openeci::controller
+
+namespace openeci::controller {
+namespace {
+
+// UpdateContainerGroup as the API writes it: the new spec, the next generation, Updating.
+void WriteUpdate(ContainerGroup& g, std::vector<core::ContainerSpec> containers) {
+  g.spec.containers = std::move(containers);
+  g.restart_generation += 1;
+  g.status.phase = GroupPhase::Updating;
+}
+
+TEST_F(ControllerTest, UpdateRebuildsTheGroupWithTheNewSpec) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app"), Container("old")});
+  SandboxInfo old_sandbox = Sandboxes().at(0);
+  runtime_.AddImage("busybox:2");
+  Mutate(id, [](ContainerGroup& g) {
+    WriteUpdate(g, {Container("app", "busybox:2"), Container("added")});
+  });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  std::vector<SandboxInfo> sandboxes = Sandboxes();
+  ASSERT_EQ(sandboxes.size(), 1u);
+  EXPECT_NE(sandboxes[0].id, old_sandbox.id);
+  EXPECT_EQ(sandboxes[0].labels.at(runtime::kGenerationLabel), "1");
+  EXPECT_EQ(Latest(id, "app").image, "busybox:2");
+  EXPECT_EQ(Latest(id, "app").sandbox_id, sandboxes[0].id);
+  EXPECT_EQ(Latest(id, "added").sandbox_id, sandboxes[0].id);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "old").empty());
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Running);
+  EXPECT_EQ(g.status.observed_generation, 1);
+  ASSERT_EQ(g.status.containers.size(), 2u);
+  EXPECT_EQ(g.status.containers[0].name, "app");
+  EXPECT_EQ(g.status.containers[1].name, "added");
+  EXPECT_EQ(CountEvents(id, "Updating"), 1);
+  EXPECT_EQ(CountEvents(id, "Restarting"), 0);
+  EXPECT_EQ(CountEvents(id, "Killing"), 2);
+}
+
+TEST_F(ControllerTest, UpdateToAnUnpullableImageLeavesTheGroupPending) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  runtime_.FailPulls("manifest unknown");
+  Mutate(id, [](ContainerGroup& g) { WriteUpdate(g, {Container("app", kPrivateImage)}); });
+  // The new image cannot be pulled: the group goes Pending, where it can be updated again.
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  ContainerGroup g = Group(id);
+  EXPECT_EQ(g.status.phase, GroupPhase::Pending);
+  EXPECT_EQ(StatusOf(id, "app").current.reason, "ErrImagePull");
+  EXPECT_TRUE(Sandboxes().empty());
+
+  // Updated again to a present image: the pull back-off of the old image does not delay it.
+  runtime_.FailPulls("");
+  Mutate(id, [](ContainerGroup& g) { WriteUpdate(g, {Container("app")}); });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  EXPECT_EQ(Group(id).status.observed_generation, 2);
+}
+
+TEST_F(ControllerTest, UpdateIntoContainersThatExitAtOnceFinishesTheGroup) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("app")});
+  Mutate(id, [](ContainerGroup& g) { WriteUpdate(g, {Container("job")}); });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Running);
+  Exit(id, "job", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Succeeded);
+}
+
+}  // namespace
+}  // namespace openeci::controller

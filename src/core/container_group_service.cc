@@ -12,13 +12,18 @@ Status GroupNotFound(const std::string& group_id) {
                        "The specified ContainerGroupId \"" + group_id + "\" is not found.");
 }
 
-// Applies `mutate` to the stored group under compare-and-swap, retrying lost races.
+// Applies `mutate` to the stored group under compare-and-swap, retrying lost races. With a
+// `token`, the write also remembers it (and a concurrent retry of the same request wins).
 template <typename Mutate>
-Status UpdateWithRetry(store::Store& store, ContainerGroup group, Mutate mutate) {
+Status UpdateWithRetry(store::Store& store, ContainerGroup group, Mutate mutate,
+                       const std::optional<store::ClientTokenRecord>& token = std::nullopt) {
   for (int attempt = 0; attempt < 20; ++attempt) {
     Status st = mutate(group);
     if (!st.ok()) return st;
-    StatusOr<int64_t> rev = store.UpdateGroup(group, group.revision);
+    bool replayed = false;
+    StatusOr<int64_t> rev = token ? store.UpdateGroupWithToken(group, group.revision, *token,
+                                                               &replayed)
+                                  : store.UpdateGroup(group, group.revision);
     if (rev.ok()) return Status::Ok();
     if (rev.status().cls() != StatusClass::kAborted) return rev.status();
     StatusOr<ContainerGroup> fresh = store.GetGroup(group.id);
@@ -40,6 +45,11 @@ std::vector<ContainerStatus> WaitingStatuses(const std::vector<ContainerSpec>& s
     statuses.push_back(cs);
   }
   return statuses;
+}
+
+Status NotUpdatable(const std::string& group_id, GroupPhase phase) {
+  return IncorrectStatus("The container group \"" + group_id + "\" is " + PhaseName(phase) +
+                         "; only Pending or Running groups can be updated.");
 }
 
 }  // namespace
@@ -121,6 +131,47 @@ Status ContainerGroupService::Restart(const std::string& account_id,
     g.status.phase = GroupPhase::Restarting;
     return Status::Ok();
   });
+}
+
+Status ContainerGroupService::Update(const std::string& account_id, const std::string& group_id,
+                                     const GroupUpdate& update, const std::string& client_token,
+                                     const std::string& fingerprint) {
+  RETURN_IF_ERROR(ValidateClientToken(client_token));
+  ASSIGN_OR_RETURN(ContainerGroup group, Get(account_id, group_id));
+  std::optional<store::ClientTokenRecord> token;
+  if (!client_token.empty()) {
+    token = store::ClientTokenRecord{account_id, client_token, fingerprint, group_id};
+    ASSIGN_OR_RETURN(std::optional<std::string> earlier, store_.FindClientToken(*token));
+    if (earlier.has_value()) {
+      if (*earlier != group_id) {
+        return Status(StatusClass::kInvalidArgument, "IdempotentParameterMismatch",
+                      "The request uses the same client token as a previous, but non-identical "
+                      "request.");
+      }
+      return Status::Ok();  // a retry: the first call's change stands
+    }
+  }
+  auto mutate = [&](ContainerGroup& g) -> Status {
+    if (g.deleting) return GroupNotFound(group_id);
+    GroupPhase phase = g.status.phase;
+    if (phase != GroupPhase::Pending && phase != GroupPhase::Running) {
+      return NotUpdatable(group_id, phase);
+    }
+    ASSIGN_OR_RETURN(ContainerGroupSpec next, ApplyUpdate(g.spec, update));
+    RETURN_IF_ERROR(Check(next));
+    if (SameSpec(next, g.spec)) {
+      return Status(StatusClass::kInvalidArgument, "NoNeedUpdate",
+                    "There are no changes to be updated for current resource.");
+    }
+    if (UpdateNeedsRestart(g.spec, next)) {
+      RETURN_IF_ERROR(CheckTransition(phase, GroupPhase::Updating));
+      g.restart_generation += 1;
+      g.status.phase = GroupPhase::Updating;
+    }
+    g.spec = std::move(next);
+    return Status::Ok();
+  };
+  return UpdateWithRetry(store_, std::move(group), mutate, token);
 }
 
 }  // namespace openeci::core

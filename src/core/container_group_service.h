@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/group_update.h"
 #include "core/model.h"
 #include "core/topology.h"
 #include "store/store.h"
@@ -44,6 +45,15 @@ class ContainerGroupService {
   Status Delete(const std::string& account_id, const std::string& group_id);
   // Only from Pending or Running (IncorrectStatus otherwise); the group shows Restarting.
   Status Restart(const std::string& account_id, const std::string& group_id);
+  // UpdateContainerGroup. Only from Pending or Running (IncorrectStatus otherwise). The parts
+  // `update` gives replace the stored ones (core/group_update.h); the result is validated as
+  // Create validates; a result equal to the stored spec is NoNeedUpdate. Changes of tags, the
+  // resource group and (no more) credentials are written as they are; any other change bumps
+  // restart_generation and shows the group Updating until the controller has rebuilt it with
+  // the new spec. `client_token`: as for Create (a retry answers what the first call did).
+  Status Update(const std::string& account_id, const std::string& group_id,
+                const GroupUpdate& update, const std::string& client_token,
+                const std::string& fingerprint);
   // The account's visible (not deleting) group, or InvalidParameter.NotFound naming the ID —
   // the same answer for other accounts' IDs and for IDs that never existed.
   StatusOr<ContainerGroup> Get(const std::string& account_id, const std::string& group_id);

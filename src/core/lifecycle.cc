@@ -11,7 +11,7 @@ namespace {
 using P = GroupPhase;
 
 // The edges of the diagram in lifecycle.h. Anything else is a bug in the caller.
-constexpr std::array<std::pair<P, P>, 14> kTransitions = {{
+constexpr std::array<std::pair<P, P>, 18> kTransitions = {{
     {P::Pending, P::Running},
     {P::Pending, P::Succeeded},
     {P::Pending, P::Failed},
@@ -24,8 +24,12 @@ constexpr std::array<std::pair<P, P>, 14> kTransitions = {{
     {P::Restarting, P::Running},
     {P::Restarting, P::Succeeded},
     {P::Restarting, P::Failed},
-    {P::Updating, P::Running},
+    {P::Pending, P::Updating},  // UpdateContainerGroup with a change that needs new containers
+    {P::Running, P::Updating},
     {P::Updating, P::Pending},
+    {P::Updating, P::Running},
+    {P::Updating, P::Succeeded},
+    {P::Updating, P::Failed},
 }};
 
 }  // namespace

@@ -14,6 +14,12 @@
 //     |  +--> Succeeded <-----------------+  |  all containers terminated and none will be
 //     +-----> Failed    <--------------------+  restarted (exit 0 everywhere: Succeeded)
 //
+//   UpdateContainerGroup with a change that needs new containers: Pending or Running ->
+//   Updating, which then behaves as Restarting does (new sandbox with the new spec):
+//
+//   Pending / Running --update--> Updating --new sandbox--> Pending | Running
+//                                     \--containers done at once--> Succeeded | Failed
+//
 // Succeeded and Failed are terminal: the controller releases the sandbox and never restarts it.
 // Restarting returns to Pending (new sandbox being built) or straight to Running.
 #pragma once

@@ -18,6 +18,16 @@ TEST(Lifecycle, TableAllowsDiagramEdgesOnly) {
             StatusClass::kInternal);
 }
 
+TEST(Lifecycle, UpdatingIsEnteredFromPendingOrRunningAndLeftLikeRestarting) {
+  EXPECT_TRUE(IsAllowedTransition(GroupPhase::Pending, GroupPhase::Updating));
+  EXPECT_TRUE(IsAllowedTransition(GroupPhase::Running, GroupPhase::Updating));
+  EXPECT_TRUE(IsAllowedTransition(GroupPhase::Updating, GroupPhase::Running));
+  EXPECT_TRUE(IsAllowedTransition(GroupPhase::Updating, GroupPhase::Pending));
+  EXPECT_TRUE(IsAllowedTransition(GroupPhase::Updating, GroupPhase::Succeeded));
+  EXPECT_FALSE(IsAllowedTransition(GroupPhase::Succeeded, GroupPhase::Updating));
+  EXPECT_FALSE(IsAllowedTransition(GroupPhase::Restarting, GroupPhase::Updating));
+}
+
 TEST(Lifecycle, RestartPolicies) {
   EXPECT_TRUE(ShouldRestart(RestartPolicy::Always, 0));
   EXPECT_TRUE(ShouldRestart(RestartPolicy::OnFailure, 3));

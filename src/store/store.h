@@ -101,6 +101,17 @@ class Store {
   // revision, or kAborted if someone else wrote in between, or NotFound.
   virtual StatusOr<int64_t> UpdateGroup(const core::ContainerGroup& group,
                                         int64_t expected_revision) = 0;
+  // What an earlier request with `token` (same account) answered: the resource ID when the
+  // fingerprints match, nothing when the token is new, IdempotentParameterMismatch otherwise.
+  virtual StatusOr<std::optional<std::string>> FindClientToken(
+      const ClientTokenRecord& token) = 0;
+  // UpdateGroup and remembering `token` (for `group`) in one transaction. If the token was used
+  // in between with the same fingerprint, nothing is written and `*replayed` is set (the earlier
+  // request's change stands); a different fingerprint is IdempotentParameterMismatch.
+  virtual StatusOr<int64_t> UpdateGroupWithToken(const core::ContainerGroup& group,
+                                                 int64_t expected_revision,
+                                                 const ClientTokenRecord& token,
+                                                 bool* replayed) = 0;
   // Removes the group, its events and its client tokens, under the same compare-and-swap.
   virtual Status DeleteGroup(const std::string& id, int64_t expected_revision) = 0;
   virtual StatusOr<GroupPage> ListGroups(const GroupQuery& query) = 0;

@@ -375,6 +375,45 @@ TEST_P(StoreConformanceTest, DeleteWithStaleRevisionFails) {
   EXPECT_EQ(*count, 0);
 }
 
+TEST_P(StoreConformanceTest, ClientTokenMakesUpdateIdempotent) {
+  ASSERT_TRUE(store_->CreateGroup(SimpleGroup(GroupId(1)), std::nullopt, nullptr).ok());
+  core::ContainerGroup g = *store_->GetGroup(GroupId(1));
+  ClientTokenRecord token{kAccount, "update-1", "fingerprint-1", GroupId(1)};
+  StatusOr<std::optional<std::string>> before = store_->FindClientToken(token);
+  ASSERT_TRUE(before.ok());
+  EXPECT_FALSE(before->has_value());
+
+  g.spec.tags = {{"k", "v1"}};
+  bool replayed = true;
+  StatusOr<int64_t> r1 = store_->UpdateGroupWithToken(g, g.revision, token, &replayed);
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_FALSE(replayed);
+  StatusOr<std::optional<std::string>> found = store_->FindClientToken(token);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->value_or(""), GroupId(1));
+
+  // The same token again writes nothing, whatever the revision it read.
+  core::ContainerGroup again = *store_->GetGroup(GroupId(1));
+  again.spec.tags = {{"k", "v2"}};
+  StatusOr<int64_t> r2 = store_->UpdateGroupWithToken(again, g.revision, token, &replayed);
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_TRUE(replayed);
+  EXPECT_EQ(*r2, *r1);
+  EXPECT_EQ(store_->GetGroup(GroupId(1))->spec.tags[0].value, "v1");
+
+  ClientTokenRecord other = token;
+  other.fingerprint = "fingerprint-2";
+  EXPECT_EQ(store_->FindClientToken(other).status().api_code(), "IdempotentParameterMismatch");
+  EXPECT_EQ(store_->UpdateGroupWithToken(again, *r1, other, &replayed).status().api_code(),
+            "IdempotentParameterMismatch");
+
+  // A new token still obeys compare-and-swap.
+  ClientTokenRecord fresh{kAccount, "update-2", "fingerprint-3", GroupId(1)};
+  EXPECT_EQ(store_->UpdateGroupWithToken(again, g.revision, fresh, &replayed).status().cls(),
+            StatusClass::kAborted);
+  EXPECT_FALSE(store_->FindClientToken(fresh)->has_value());
+}
+
 TEST_P(StoreConformanceTest, ClientTokenMakesCreateIdempotent) {
   ClientTokenRecord token{kAccount, "token-1", "fingerprint-1", GroupId(1)};
   std::string existing = "garbage";

@@ -29,4 +29,15 @@ Status CheckRegion(const core::Topology& topology, const Params& params) {
   return Status::Ok();
 }
 
+Status CheckImageCacheUse(ApiEnv& env, const RequestContext& ctx,
+                          const core::ContainerGroupSpec& spec) {
+  if (spec.image_snapshot_id.empty() && !spec.auto_match_image_cache) return Status::Ok();
+  if (env.image_caches == nullptr) {
+    return InvalidParameter("The parameters \"ImageSnapshotId\" and \"AutoMatchImageCache\" "
+                            "need image caches, which this OpenECI node does not enable.");
+  }
+  if (spec.image_snapshot_id.empty()) return Status::Ok();
+  return env.image_caches->CheckUsable(ctx.caller.account_id, spec.image_snapshot_id);
+}
+
 }  // namespace openeci::api

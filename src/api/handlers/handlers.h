@@ -68,6 +68,12 @@ ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params
 ActionResult DescribeContainerGroupMetric(ApiEnv& env, const RequestContext& ctx, Params& params);
 ActionResult DescribeMultiContainerGroupMetric(ApiEnv& env, const RequestContext& ctx,
                                                Params& params);
+ActionResult UpdateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params);
+ActionResult CreateContainerGroupFromTemplate(ApiEnv& env, const RequestContext& ctx,
+                                              Params& params);
+ActionResult UpdateContainerGroupByTemplate(ApiEnv& env, const RequestContext& ctx,
+                                            Params& params);
+ActionResult ExportContainerGroupTemplate(ApiEnv& env, const RequestContext& ctx, Params& params);
 
 // Helpers shared by the handlers (handlers/common.cc).
 
@@ -77,5 +83,10 @@ Status RejectUnsupported(const Params& params);
 StatusOr<int> PageLimit(const Params& params);
 // RegionId is required and must be this node's region.
 Status CheckRegion(const core::Topology& topology, const Params& params);
+
+// ImageSnapshotId / AutoMatchImageCache of a spec to create: image caches enabled, the cache
+// the account's and Ready.
+Status CheckImageCacheUse(ApiEnv& env, const RequestContext& ctx,
+                          const core::ContainerGroupSpec& spec);
 
 }  // namespace openeci::api

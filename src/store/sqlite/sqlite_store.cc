@@ -610,19 +610,54 @@ Status RevisionConflict(const std::string& id, int64_t expected, int64_t stored)
 }
 }  // namespace
 
+StatusOr<int64_t> SqliteStore::CompareAndPutGroup(const core::ContainerGroup& group,
+                                                 int64_t expected_revision) {
+  ASSIGN_OR_RETURN(int64_t stored, StoredRevision(group.id));
+  if (stored < 0) {
+    return GroupNotFound(group.id);
+  }
+  if (stored != expected_revision) {
+    return RevisionConflict(group.id, expected_revision, stored);
+  }
+  ASSIGN_OR_RETURN(int64_t revision, BumpRevision());
+  RETURN_IF_ERROR(PutGroupRow(group, revision));
+  return revision;
+}
+
 StatusOr<int64_t> SqliteStore::UpdateGroup(const core::ContainerGroup& group,
                                            int64_t expected_revision) {
   int64_t revision = 0;
   Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
-    ASSIGN_OR_RETURN(int64_t stored, StoredRevision(group.id));
-    if (stored < 0) {
-      return GroupNotFound(group.id);
+    ASSIGN_OR_RETURN(revision, CompareAndPutGroup(group, expected_revision));
+    return std::optional<WatchEvent>(WatchEvent{WatchEvent::Type::kPut, group.id, revision});
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return revision;
+}
+
+StatusOr<std::optional<std::string>> SqliteStore::FindClientToken(
+    const ClientTokenRecord& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return EarlierTokenResource(token);
+}
+
+StatusOr<int64_t> SqliteStore::UpdateGroupWithToken(const core::ContainerGroup& group,
+                                                    int64_t expected_revision,
+                                                    const ClientTokenRecord& token,
+                                                    bool* replayed) {
+  *replayed = false;
+  int64_t revision = 0;
+  Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierTokenResource(token));
+    if (earlier.has_value()) {
+      *replayed = true;
+      ASSIGN_OR_RETURN(revision, StoredRevision(group.id));
+      return std::optional<WatchEvent>();
     }
-    if (stored != expected_revision) {
-      return RevisionConflict(group.id, expected_revision, stored);
-    }
-    ASSIGN_OR_RETURN(revision, BumpRevision());
-    RETURN_IF_ERROR(PutGroupRow(group, revision));
+    ASSIGN_OR_RETURN(revision, CompareAndPutGroup(group, expected_revision));
+    RETURN_IF_ERROR(RememberToken(token, group.id, group.creation_time));
     return std::optional<WatchEvent>(WatchEvent{WatchEvent::Type::kPut, group.id, revision});
   });
   if (!st.ok()) {

@@ -45,6 +45,10 @@ class SqliteStore final : public Store {
   StatusOr<int64_t> UpdateGroup(const core::ContainerGroup& group,
                                 int64_t expected_revision) override;
   Status DeleteGroup(const std::string& id, int64_t expected_revision) override;
+  StatusOr<std::optional<std::string>> FindClientToken(const ClientTokenRecord& token) override;
+  StatusOr<int64_t> UpdateGroupWithToken(const core::ContainerGroup& group,
+                                         int64_t expected_revision, const ClientTokenRecord& token,
+                                         bool* replayed) override;
   StatusOr<GroupPage> ListGroups(const GroupQuery& query) override;
   StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() override;
   StatusOr<int64_t> CountGroups(const std::string& account_id) override;
@@ -85,6 +89,9 @@ class SqliteStore final : public Store {
   // Inserts or replaces the group's row and tags, stamped with `revision`.
   Status PutGroupRow(const core::ContainerGroup& group, int64_t revision);
   StatusOr<int64_t> StoredRevision(const std::string& id);  // -1 when absent
+  // Writes `group` if its stored revision is `expected_revision`; its new revision. Requires mu_.
+  StatusOr<int64_t> CompareAndPutGroup(const core::ContainerGroup& group,
+                                       int64_t expected_revision);
   // The resource an earlier request with `token` created (same fingerprint), nothing when the
   // token is new, IdempotentParameterMismatch when the fingerprints differ. Requires mu_.
   StatusOr<std::optional<std::string>> EarlierTokenResource(const ClientTokenRecord& token);
