@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <set>
 
 #include "api/errors.h"
@@ -43,6 +44,13 @@ std::string HeaderOr(const HttpRequest& r, const std::string& name) {
   auto it = r.headers.find(name);
   return it == r.headers.end() ? std::string() : it->second;
 }
+
+// The Code an error answer carries (RenderError's rule).
+std::string ErrorCodeOf(const Status& st) {
+  return st.api_code().empty() ? "InternalError" : st.api_code();
+}
+
+const std::string kUnknownAction = "unknown";
 
 bool IsFormBody(const HttpRequest& r) {
   std::string ct = HeaderOr(r, "content-type");
@@ -141,17 +149,21 @@ StatusOr<boost::json::object> ApiService::Run(const HttpRequest& request,
 }
 
 HttpResponse ApiService::Handle(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
   std::string request_id = NewRequestId();
   Decoded decoded;
   StatusOr<boost::json::object> result = Run(request, request_id, decoded);
   if (!result.ok()) {
     spdlog::debug("{} {} -> {}", request_id, decoded.action, result.status().ToString());
-    return RenderError(result.status(), request_id, host_id_, decoded.xml);
+    HttpResponse r = RenderError(result.status(), request_id, host_id_, decoded.xml);
+    Report(decoded.action, r.status, ErrorCodeOf(result.status()), started);
+    return r;
   }
   boost::json::object body = std::move(result).value();
   body["RequestId"] = request_id;
   HttpResponse r = decoded.xml ? RenderXml(decoded.action + "Response", body) : RenderJson(body);
   r.headers["x-acs-request-id"] = request_id;
+  Report(decoded.action, r.status, "", started);
   return r;
 }
 
@@ -160,7 +172,16 @@ HttpResponse ApiService::HandleUnparsable(int http_status, const std::string& re
             "The request could not be read: " + reason + ".");
   HttpResponse r = RenderError(st, NewRequestId(), host_id_, false);
   r.status = http_status;
+  Report("", r.status, "InvalidParameter", std::chrono::steady_clock::now());
   return r;
+}
+
+void ApiService::Report(const std::string& action, int http_status, const std::string& error_code,
+                        std::chrono::steady_clock::time_point started) const {
+  if (env_.request_observer == nullptr) return;
+  const std::string& known = actions_.count(action) ? action : kUnknownAction;
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  env_.request_observer->OnApiRequest(known, http_status, error_code, took.count());
 }
 
 }  // namespace openeci::api

@@ -4,6 +4,7 @@
 // XML on Format=XML) with a RequestId. Thread-safe: called from every HTTP thread.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -27,6 +28,9 @@ class ApiService {
   struct Decoded;
   StatusOr<boost::json::object> Run(const HttpRequest& request, const std::string& request_id,
                                     Decoded& decoded);
+  // Tells env_.request_observer (if any) about an answered request.
+  void Report(const std::string& action, int http_status, const std::string& error_code,
+              std::chrono::steady_clock::time_point started) const;
 
   ApiEnv env_;
   Authenticator& authenticator_;

@@ -297,5 +297,30 @@ TEST_F(ApiServiceTest, XmlWhenAsked) {
   EXPECT_NE(err.body.find("<Code>MissingParameter</Code>"), std::string::npos) << err.body;
 }
 
+// Operations metrics: every answer is reported with a bounded action label.
+TEST_F(ApiServiceTest, EveryAnswerIsReportedToTheRequestObserver) {
+  struct Seen : RequestObserver {
+    void OnApiRequest(const std::string& action, int http_status, const std::string& error_code,
+                      double seconds) override {
+      calls.push_back(action + " " + std::to_string(http_status) + " " + error_code);
+      EXPECT_GE(seconds, 0);
+    }
+    std::vector<std::string> calls;
+  } seen;
+  ApiEnv env{*groups_, topology_};
+  env.request_observer = &seen;
+  api_ = std::make_unique<ApiService>(env, *auth_, "eci.test");
+  V1("DescribeRegions", {});
+  V1("DescribeContainerGroups", {{"RegionId", "cn-hangzhou"}, {"Limit", "21"}});
+  V1("NoSuchAction" + std::string(100, 'x'), {});
+  api_->HandleUnparsable(413, "body too large");
+  EXPECT_EQ(seen.calls, (std::vector<std::string>{
+                            "DescribeRegions 200 ",
+                            "DescribeContainerGroups 400 InvalidParameter",
+                            "unknown 403 InvalidAction",
+                            "unknown 413 InvalidParameter",
+                        }));
+}
+
 }  // namespace
 }  // namespace openeci::api

@@ -379,6 +379,7 @@ Status Controller::Pass::EnsureImages() {
     Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
     auto started = std::chrono::steady_clock::now();
     Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec.credentials, spec.image));
+    ReportPull(c_.options_.pull_observer, PullSource::kContainerGroup, st.ok(), started);
     if (!st.ok()) {
       int failures;
       milliseconds delay;

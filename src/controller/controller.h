@@ -34,6 +34,7 @@
 #include "common/status.h"
 #include "controller/pod_settings.h"
 #include "controller/prober.h"
+#include "controller/pull_observer.h"
 #include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
@@ -61,6 +62,7 @@ struct ControllerOptions {
   // The node side of volumes (not owned; must outlive the controller). nullptr: a group with
   // volumes stays Pending with a FailedMount event.
   VolumeManager* volumes = nullptr;
+  PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
 };
 
 class Controller {

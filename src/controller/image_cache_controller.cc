@@ -193,6 +193,7 @@ Status ImageCacheController::Build(core::ImageCache cache) {
     Status st = options_.pull_probe != nullptr
                     ? PullWatched(cache, image)
                     : runtime_.PullImage(image, AuthFor(cache.credentials, image));
+    ReportPull(options_.pull_observer, PullSource::kImageCache, st.ok(), t0);
     if (!st.ok()) {
       AddCacheEvent(cache, "Warning", "Failed",
                     "Failed to pull image " + Quoted(image) + ": " + st.message(), Now());

@@ -32,6 +32,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "controller/pull_observer.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
 #include "runtime/containerd/pull_progress.h"
@@ -49,6 +50,7 @@ struct ImageCacheControllerOptions {
   runtime::PullProgressProbe* pull_probe = nullptr;
   std::chrono::milliseconds pull_poll_interval{200};
   std::chrono::milliseconds progress_write_interval{1000};
+  PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
 };
 
 class ImageCacheController {
@@ -64,6 +66,7 @@ class ImageCacheController {
   void Stop();
   // Asks for a look at `cache_id` soon (thread-safe, cheap).
   void Enqueue(const std::string& cache_id) { queue_.Add(cache_id); }
+  size_t QueueLength() { return queue_.Length(); }
 
   // Reconciles one cache synchronously (exposed for tests). Returns how long to wait before
   // the cache must be looked at again (0: only when something changes).

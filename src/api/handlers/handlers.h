@@ -8,6 +8,7 @@
 
 #include "api/exec_sessions.h"
 #include "api/params.h"
+#include "api/request_observer.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "core/container_group_service.h"
@@ -41,6 +42,8 @@ struct ApiEnv {
   // Create/Describe/DeleteImageCache and ImageSnapshotId checks. Null when not wired (then
   // the image-cache actions answer unavailable).
   core::ImageCacheService* image_caches = nullptr;
+  // Told about every answered request (operations metrics). Null: nobody is told.
+  RequestObserver* request_observer = nullptr;
 };
 
 struct RequestContext {
