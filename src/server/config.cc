@@ -59,6 +59,11 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   else if (key == "containerd_socket") c.containerd_socket = v;
   else if (key == "log_level") c.log_level = v;
   else if (key == "console_dir") c.console_dir = v;
+  else if (key == "log_format") {
+    if (v != "text" && v != "json") return Bad("log_format must be text or json, got \"" + v + "\"");
+    c.log_format = v;
+  }
+  else if (key == "ops_listen") c.ops_listen = v;
   else if (key == "keep_pods_on_exit") c.keep_pods_on_exit = (v == "1" || v == "true");
   else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
   else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
@@ -96,7 +101,7 @@ const char* const kKeys[] = {
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
     "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds",
-    "console_dir"};
+    "console_dir", "log_format", "ops_listen"};
 
 }  // namespace
 

@@ -35,6 +35,10 @@ struct ServerConfig {
   bool keep_pods_on_exit = false;  // on SIGTERM: stop the pods (default) or leave them running
   std::string log_level = "info";
   std::string console_dir;  // the web console's static files, served at /console
+  std::string log_format = "text";  // "text" (spdlog's default lines) or "json" (JSON lines)
+  // Where /metrics, /healthz and /readyz are served: empty = on `listen` next to the API;
+  // an address:port = only there (the API port then does not answer them).
+  std::string ops_listen;
 };
 
 // Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.

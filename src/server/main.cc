@@ -16,6 +16,7 @@
 #include "api/exec_endpoint.h"
 #include "api/exec_sessions.h"
 #include "api/http_server.h"
+#include "api/path_router.h"
 #include "api/signature.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -25,6 +26,10 @@
 #include "core/image_cache_service.h"
 #include "logs/log_rotator.h"
 #include "metrics/metrics_sampler.h"
+#include "ops/json_log_formatter.h"
+#include "ops/ops_endpoints.h"
+#include "ops/readiness.h"
+#include "ops/server_metrics.h"
 #include "runtime/containerd/containerd_process.h"
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
@@ -36,6 +41,8 @@ namespace openeci::server {
 namespace {
 
 constexpr const char* kDefaultAccount = "openeci-default";
+// How long /readyz (and a /metrics scrape) waits for the store and for containerd.
+constexpr std::chrono::milliseconds kReadyTimeout{2000};
 
 // The first account's key: from the configuration, or generated once and kept 0600 in
 // <state>/credentials. Returns the key to print.
@@ -101,6 +108,8 @@ int Serve(const std::string& config_file) {
   }
   const ServerConfig config = std::move(loaded).value();
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  ops::SetLogFormat(config.log_format);
+  spdlog::info("OpenECI {} starting", ops::BuildVersion());
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t stop_signals;
@@ -152,6 +161,20 @@ int Serve(const std::string& config_file) {
     return 1;
   }
 
+  // Operations: metrics hooks and the readiness probes (store answers, containerd answers).
+  ops::MetricRegistry metric_registry;
+  ops::TimedProbe store_probe(
+      "store",
+      [&store]() -> StatusOr<std::string> {
+        RETURN_IF_ERROR((*store)->CountGroups("").status());
+        return std::string();
+      },
+      kReadyTimeout);
+  ops::TimedProbe containerd_probe(
+      "containerd", [&cri]() { return (*cri)->Version(); }, kReadyTimeout);
+  ops::Readiness readiness({&store_probe, &containerd_probe});
+  ops::ServerMetrics server_metrics(metric_registry, {store->get(), &containerd_probe});
+
   controller::ControllerOptions co;
   co.workers = config.controller_workers;
   co.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
@@ -162,6 +185,7 @@ int Serve(const std::string& config_file) {
   co.pod_root = config.state_dir + "/pods";
   controller::VolumeManager volumes({config.state_dir + "/volumes"});
   co.volumes = &volumes;
+  co.pull_observer = &server_metrics;
   controller::Controller controller(**store, **cri, clock, co);
   if (Status st = controller.Start(); !st.ok()) {
     spdlog::critical("controller: {}", st.ToString());
@@ -172,6 +196,7 @@ int Serve(const std::string& config_file) {
   if (!pull_probe.ok()) spdlog::warn("pull progress: {}", pull_probe.status().ToString());
   controller::ImageCacheControllerOptions ico;
   ico.pull_probe = pull_probe.ok() ? pull_probe->get() : nullptr;
+  ico.pull_observer = &server_metrics;
   controller::ImageCacheController image_cache_controller(**store, **cri, clock, ico);
   if (Status st = image_cache_controller.Start(); !st.ok()) {
     spdlog::critical("image cache controller: {}", st.ToString());
@@ -203,11 +228,20 @@ int Serve(const std::string& config_file) {
   api_env.public_endpoint = config.listen;
   api_env.log_root = co.log_root;
   api_env.clock = &clock;
+  api_env.request_observer = &server_metrics;
   api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
   StaticFiles console(config.console_dir, "/console");
-  api::HttpServer http([&api, &console](const api::HttpRequest& r) {
-                         return console.Matches(r.target) ? console.Serve(r) : api.Handle(r);
-                       },
+  ops::AddQueueDepthMetric(
+      metric_registry,
+      {{"container_groups", [&controller] { return controller.QueueLength(); }},
+       {"image_caches", [&image_cache_controller] { return image_cache_controller.QueueLength(); }}});
+  ops::OpsEndpoints ops_endpoints(metric_registry, readiness);
+  // Non-API paths; everything else is the RPC API.
+  api::PathRouter router([&api](const api::HttpRequest& r) { return api.Handle(r); });
+  router.Add("/console", [&console](const api::HttpRequest& r) { return console.Serve(r); });
+  api::PathRouter ops_router(&ops::OpsNotFound);
+  ops_endpoints.AddRoutes(config.ops_listen.empty() ? router : ops_router);
+  api::HttpServer http([&router](const api::HttpRequest& r) { return router.Handle(r); },
                        [&api](int status, const std::string& reason) {
                          return api.HandleUnparsable(status, reason);
                        });
@@ -217,6 +251,17 @@ int Serve(const std::string& config_file) {
     spdlog::critical("{}", st.ToString());
     return 1;
   }
+  api::HttpServer ops_http([&ops_router](const api::HttpRequest& r) { return ops_router.Handle(r); },
+                           [](int status, const std::string& reason) {
+                             return api::HttpResponse{status, "text/plain", reason + "\n", {}};
+                           });
+  if (!config.ops_listen.empty()) {
+    if (Status st = ops_http.Start(config.ops_listen, 1); !st.ok()) {
+      spdlog::critical("operations listener: {}", st.ToString());
+      return 1;
+    }
+    spdlog::info("/metrics, /healthz and /readyz on http://{}", config.ops_listen);
+  }
   std::printf("AccessKeyId: %s\nAccessKeySecret: %s\n", key->id.c_str(), key->secret.c_str());
   std::printf("OpenECI listening on http://%s\n", config.listen.c_str());
   std::fflush(stdout);
@@ -225,6 +270,7 @@ int Serve(const std::string& config_file) {
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: shutting down", sig);
   http.Stop();
+  ops_http.Stop();
   sampler.Stop();
   log_rotator.Stop();
   image_cache_controller.Stop();
