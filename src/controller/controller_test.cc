@@ -1073,6 +1073,33 @@ TEST_F(InitContainerTest, NfsOnAKernelWithoutNfsKeepsTheGroupPendingWithFailedMo
   EXPECT_EQ(CountEvents(id, "FailedMount"), 2);
 }
 
+// Operations metrics: the observer hears every pull with its result, and nothing else.
+TEST_F(ControllerTest, PullObserverHearsEveryPullWithItsResult) {
+  struct Heard : PullObserver {
+    void OnImagePull(PullSource source, bool ok, double seconds) override {
+      EXPECT_EQ(source, PullSource::kContainerGroup);
+      EXPECT_GE(seconds, 0);
+      results.push_back(ok);
+    }
+    std::vector<bool> results;
+  } heard;
+  ControllerOptions options;
+  options.backoff_base = seconds(10);
+  options.log_root = LogRoot();
+  options.pull_observer = &heard;
+  Controller controller(*store_, runtime_, clock_, options);
+  std::string present = CreateGroup(RestartPolicy::Always, {Container("app", kBusybox)});
+  Reconcile(controller, present);
+  EXPECT_TRUE(heard.results.empty());  // IfNotPresent and present: no pull
+  runtime_.FailPulls("401 Unauthorized");
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  Reconcile(controller, id);
+  runtime_.FailPulls("");
+  clock_.Advance(seconds(10));
+  Reconcile(controller, id);
+  EXPECT_EQ(heard.results, (std::vector<bool>{false, true}));
+}
+
 }  // namespace
 }  // namespace openeci::controller
 
