@@ -107,7 +107,8 @@ TEST_F(OpsEndpointsTest, ReadyzFollowsTheProbes) {
   containerd_hung_ = true;
   api::HttpResponse hung = Get("/readyz");
   EXPECT_EQ(hung.status, 503);
-  EXPECT_EQ(hung.body, "not ready\nstore: ok\ncontainerd: containerd did not answer within 150 ms\n");
+  EXPECT_EQ(hung.body,
+            "not ready\nstore: ok\ncontainerd: containerd did not answer within 150 ms\n");
   containerd_hung_ = false;
   std::this_thread::sleep_for(milliseconds(400));  // the hung check finishes
   EXPECT_EQ(Get("/readyz").status, 200);
@@ -129,13 +130,17 @@ TEST_F(OpsEndpointsTest, MetricsCountRequestsErrorsAndLatencyByAction) {
   EXPECT_TRUE(Has(m, "openeci_api_requests_total{action=\"CreateContainerGroup\",code=\"200\"} 1"));
   EXPECT_TRUE(Has(m, "openeci_api_requests_total{action=\"CreateContainerGroup\",code=\"400\"} 1"));
   EXPECT_TRUE(Has(m, "openeci_api_requests_total{action=\"unknown\",code=\"403\"} 1"));
-  EXPECT_TRUE(Has(m, "openeci_api_errors_total{action=\"CreateContainerGroup\","
-                     "error_code=\"InvalidParameter\"} 1"));
-  EXPECT_TRUE(Has(m, "openeci_api_request_duration_seconds_bucket{action=\"CreateContainerGroup\","
-                     "le=\"0.005\"} 1"));
-  EXPECT_TRUE(Has(m, "openeci_api_request_duration_seconds_bucket{action=\"CreateContainerGroup\","
-                     "le=\"0.025\"} 2"));
-  EXPECT_TRUE(Has(m, "openeci_api_request_duration_seconds_count{action=\"CreateContainerGroup\"} 2"));
+  EXPECT_TRUE(Has(m,
+                  "openeci_api_errors_total{action=\"CreateContainerGroup\","
+                  "error_code=\"InvalidParameter\"} 1"));
+  EXPECT_TRUE(Has(m,
+                  "openeci_api_request_duration_seconds_bucket{action=\"CreateContainerGroup\","
+                  "le=\"0.005\"} 1"));
+  EXPECT_TRUE(Has(m,
+                  "openeci_api_request_duration_seconds_bucket{action=\"CreateContainerGroup\","
+                  "le=\"0.025\"} 2"));
+  EXPECT_TRUE(
+      Has(m, "openeci_api_request_duration_seconds_count{action=\"CreateContainerGroup\"} 2"));
 }
 
 TEST_F(OpsEndpointsTest, MetricsCountPullsBySourceAndResult) {
@@ -146,10 +151,12 @@ TEST_F(OpsEndpointsTest, MetricsCountPullsBySourceAndResult) {
   EXPECT_TRUE(Has(m, "openeci_image_pulls_total{source=\"container_group\",result=\"success\"} 1"));
   EXPECT_TRUE(Has(m, "openeci_image_pulls_total{source=\"container_group\",result=\"failure\"} 1"));
   EXPECT_TRUE(Has(m, "openeci_image_pulls_total{source=\"image_cache\",result=\"success\"} 1"));
-  EXPECT_TRUE(Has(m, "openeci_image_pull_duration_seconds_bucket{source=\"image_cache\","
-                     "result=\"success\",le=\"10\"} 1"));
-  EXPECT_TRUE(Has(m, "openeci_image_pull_duration_seconds_sum{source=\"image_cache\","
-                     "result=\"success\"} 7"));
+  EXPECT_TRUE(Has(m,
+                  "openeci_image_pull_duration_seconds_bucket{source=\"image_cache\","
+                  "result=\"success\",le=\"10\"} 1"));
+  EXPECT_TRUE(Has(m,
+                  "openeci_image_pull_duration_seconds_sum{source=\"image_cache\","
+                  "result=\"success\"} 7"));
 }
 
 TEST_F(OpsEndpointsTest, GroupsByStatusAreReadFromTheStoreAtScrapeTime) {

@@ -14,9 +14,9 @@ struct ProcessStats {
   double virtual_bytes = 0;
   double threads = 0;
   double open_fds = 0;
-  double max_fds = 0;              // soft limit; 0 when unlimited or unknown
-  double cpu_seconds = 0;          // user + system
-  double start_time_seconds = 0;   // Unix time
+  double max_fds = 0;             // soft limit; 0 when unlimited or unknown
+  double cpu_seconds = 0;         // user + system
+  double start_time_seconds = 0;  // Unix time
 };
 
 // Reads /proc/self/{status,stat,fd,limits} and /proc/stat. Fields it cannot read stay 0.

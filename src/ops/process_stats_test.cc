@@ -28,8 +28,9 @@ TEST(ProcessStatsTest, ParsesTheSoftOpenFilesLimit) {
 TEST(ProcessStatsTest, ParsesStatEvenWithSpacesAndParensInTheName) {
   // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
   // stime cutime cstime priority nice threads itrealvalue starttime ...
-  std::string stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 "
-                     "123456 1000 200 18446744073709551615\n";
+  std::string stat =
+      "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 "
+      "123456 1000 200 18446744073709551615\n";
   std::optional<StatTimes> t = ParseStat(stat);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->cpu_ticks, 300u);

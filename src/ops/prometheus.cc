@@ -243,8 +243,8 @@ F& MetricRegistry::Keep(std::unique_ptr<F> family) {
 
 CounterFamily& MetricRegistry::AddCounter(std::string name, std::string help,
                                           std::vector<std::string> label_names) {
-  return Keep(std::make_unique<CounterFamily>(std::move(name), std::move(help),
-                                              std::move(label_names)));
+  return Keep(
+      std::make_unique<CounterFamily>(std::move(name), std::move(help), std::move(label_names)));
 }
 
 GaugeFamily& MetricRegistry::AddGauge(std::string name, std::string help,

@@ -23,7 +23,10 @@ TEST(PrometheusFormatTest, ValuesAreWrittenAsPrometheusParsesThem) {
 }
 
 TEST(PrometheusFormatTest, LabelValuesEscapeBackslashQuoteAndNewline) {
-  EXPECT_EQ(EscapeLabelValue(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(EscapeLabelValue(R"(a\b"c)"
+                             "\n"
+                             "d"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(EscapeLabelValue("plain {},= ü"), "plain {},= ü");
 }
 
@@ -33,8 +36,8 @@ TEST(PrometheusFormatTest, HelpEscapesBackslashAndNewlineButNotQuotes) {
 
 TEST(MetricRegistryTest, CountersRenderHelpTypeAndSortedSeries) {
   MetricRegistry registry;
-  CounterFamily& c = registry.AddCounter("app_requests_total", "Requests served.",
-                                         {"action", "code"});
+  CounterFamily& c =
+      registry.AddCounter("app_requests_total", "Requests served.", {"action", "code"});
   c.Add({"Run", "200"});
   c.Add({"Run", "200"}, 2);
   c.Add({"Describe", "400"});
@@ -76,9 +79,9 @@ TEST(MetricRegistryTest, HistogramsRenderCumulativeBucketsInfSumAndCount) {
   HistogramFamily& h =
       registry.AddHistogram("rpc_seconds", "RPC latency.", {"action"}, {0.1, 0.5, 1});
   h.Observe({"Run"}, 0.05);
-  h.Observe({"Run"}, 0.1);   // on a bound: counts in that bucket (le is <=)
+  h.Observe({"Run"}, 0.1);  // on a bound: counts in that bucket (le is <=)
   h.Observe({"Run"}, 0.7);
-  h.Observe({"Run"}, 30);    // above every bound: +Inf only
+  h.Observe({"Run"}, 30);  // above every bound: +Inf only
   h.Observe({"Ls"}, 0.2);
   EXPECT_EQ(registry.Render(),
             "# HELP rpc_seconds RPC latency.\n"

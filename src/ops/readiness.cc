@@ -30,8 +30,8 @@ void TimedProbe::Begin() {
 StatusOr<std::string> TimedProbe::Await(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(shared_->mu);
   if (!shared_->cv.wait_until(lock, deadline, [this] { return !shared_->running; })) {
-    return UnavailableError(name_ + " did not answer within " +
-                            std::to_string(timeout_.count()) + " ms");
+    return UnavailableError(name_ + " did not answer within " + std::to_string(timeout_.count()) +
+                            " ms");
   }
   return shared_->result;
 }

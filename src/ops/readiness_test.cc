@@ -35,18 +35,20 @@ class Gate {
 };
 
 TEST(TimedProbeTest, AnswersWithTheCheckResult) {
-  TimedProbe ok("containerd", [] { return StatusOr<std::string>("containerd 1.6.20"); },
-                milliseconds(1000));
+  TimedProbe ok(
+      "containerd", [] { return StatusOr<std::string>("containerd 1.6.20"); }, milliseconds(1000));
   ASSERT_TRUE(ok.Run().ok());
   EXPECT_EQ(*ok.Run(), "containerd 1.6.20");
-  TimedProbe failing("store", [] { return StatusOr<std::string>(UnavailableError("db gone")); },
-                     milliseconds(1000));
+  TimedProbe failing(
+      "store", [] { return StatusOr<std::string>(UnavailableError("db gone")); },
+      milliseconds(1000));
   EXPECT_EQ(failing.Run().status().message(), "db gone");
 }
 
 TEST(TimedProbeTest, AHungCheckTimesOutAndIsNotStartedAgainWhileHung) {
   Gate gate;
-  TimedProbe probe("containerd", [&gate] { return gate.Wait(); }, milliseconds(100));
+  TimedProbe probe(
+      "containerd", [&gate] { return gate.Wait(); }, milliseconds(100));
   auto t0 = std::chrono::steady_clock::now();
   StatusOr<std::string> first = probe.Run();
   EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(100));
@@ -64,10 +66,10 @@ TEST(TimedProbeTest, AHungCheckTimesOutAndIsNotStartedAgainWhileHung) {
 }
 
 TEST(ReadinessTest, ReadyOnlyWhenEveryProbeAnswersInTime) {
-  TimedProbe store("store", [] { return StatusOr<std::string>(std::string()); },
-                   milliseconds(500));
-  TimedProbe containerd("containerd", [] { return StatusOr<std::string>("containerd 1.6"); },
-                        milliseconds(500));
+  TimedProbe store(
+      "store", [] { return StatusOr<std::string>(std::string()); }, milliseconds(500));
+  TimedProbe containerd(
+      "containerd", [] { return StatusOr<std::string>("containerd 1.6"); }, milliseconds(500));
   Readiness readiness({&store, &containerd});
   ReadinessResult r = readiness.Check();
   EXPECT_TRUE(r.ready);
@@ -76,9 +78,10 @@ TEST(ReadinessTest, ReadyOnlyWhenEveryProbeAnswersInTime) {
 
 TEST(ReadinessTest, AHungDependencyMakesItNotReadyWithTheReason) {
   Gate gate;
-  TimedProbe store("store", [] { return StatusOr<std::string>(std::string()); },
-                   milliseconds(500));
-  TimedProbe containerd("containerd", [&gate] { return gate.Wait(); }, milliseconds(150));
+  TimedProbe store(
+      "store", [] { return StatusOr<std::string>(std::string()); }, milliseconds(500));
+  TimedProbe containerd(
+      "containerd", [&gate] { return gate.Wait(); }, milliseconds(150));
   Readiness readiness({&store, &containerd});
   auto t0 = std::chrono::steady_clock::now();
   ReadinessResult r = readiness.Check();
@@ -89,9 +92,9 @@ TEST(ReadinessTest, AHungDependencyMakesItNotReadyWithTheReason) {
 }
 
 TEST(ReadinessTest, AFailingDependencyMakesItNotReady) {
-  TimedProbe store("store",
-                   [] { return StatusOr<std::string>(InternalError("disk I/O error")); },
-                   milliseconds(500));
+  TimedProbe store(
+      "store", [] { return StatusOr<std::string>(InternalError("disk I/O error")); },
+      milliseconds(500));
   Readiness readiness({&store});
   ReadinessResult r = readiness.Check();
   EXPECT_FALSE(r.ready);

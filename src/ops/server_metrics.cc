@@ -80,7 +80,8 @@ std::vector<Sample> ServerMetrics::GroupsByStatus() {
   auto groups = sources_.store->ListAllGroups();
   if (!groups.ok()) return out;  // the store's trouble shows in /readyz
   std::map<std::string, double> counts = ZeroPerPhase();
-  for (const auto& g : *groups) counts[g.deleting ? kDeleting : core::PhaseName(g.status.phase)] += 1;
+  for (const auto& g : *groups)
+    counts[g.deleting ? kDeleting : core::PhaseName(g.status.phase)] += 1;
   for (const auto& [status, n] : counts) out.push_back({{status}, n});
   return out;
 }
@@ -100,8 +101,8 @@ void AddQueueDepthMetric(MetricRegistry& registry,
 
 void ServerMetrics::AddScrapeTimeFamilies(MetricRegistry& registry) {
   registry.AddCallback("openeci_container_groups",
-                       "Container groups by status (Deleting: deleted, being torn down).",
-                       "gauge", {"status"}, [this] { return GroupsByStatus(); });
+                       "Container groups by status (Deleting: deleted, being torn down).", "gauge",
+                       {"status"}, [this] { return GroupsByStatus(); });
   if (sources_.containerd != nullptr) {
     // One probe per scrape feeds both families: the second reads the first one's answer.
     struct LastAnswer {
@@ -111,8 +112,8 @@ void ServerMetrics::AddScrapeTimeFamilies(MetricRegistry& registry) {
     auto last = std::make_shared<LastAnswer>();
     registry.AddCallback(
         "openeci_containerd_up",
-        "1 when containerd answered CRI Version within the probe timeout at this scrape.",
-        "gauge", {}, [this, last] {
+        "1 when containerd answered CRI Version within the probe timeout at this scrape.", "gauge",
+        {}, [this, last] {
           StatusOr<std::string> v = sources_.containerd->Run();
           std::lock_guard lock(last->mu);
           last->version = v;
@@ -128,9 +129,10 @@ void ServerMetrics::AddScrapeTimeFamilies(MetricRegistry& registry) {
                            return out;
                          });
   }
-  registry.AddCallback("openeci_build_info", "The OpenECI build (value 1).", "gauge",
-                       {"version"},
-                       [] { return std::vector<Sample>{{{BuildVersion()}, 1}}; });
+  registry.AddCallback("openeci_build_info", "The OpenECI build (value 1).", "gauge", {"version"},
+                       [] {
+                         return std::vector<Sample>{{{BuildVersion()}, 1}};
+                       });
   AddProcessMetrics(registry);
 }
 
@@ -150,8 +152,8 @@ void AddProcessMetrics(MetricRegistry& registry) {
       {"process_max_fds", "Maximum number of open file descriptors (soft limit).", "gauge",
        &ProcessStats::max_fds},
       {"process_threads", "Number of OS threads.", "gauge", &ProcessStats::threads},
-      {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-       "counter", &ProcessStats::cpu_seconds},
+      {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter",
+       &ProcessStats::cpu_seconds},
       {"process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
        "gauge", &ProcessStats::start_time_seconds},
   };

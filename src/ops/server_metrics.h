@@ -22,7 +22,7 @@
 namespace openeci::ops {
 
 struct ServerMetricsSources {
-  store::Store* store = nullptr;  // groups by status; null: the family is empty
+  store::Store* store = nullptr;     // groups by status; null: the family is empty
   TimedProbe* containerd = nullptr;  // Version; null: containerd metrics absent
 };
 

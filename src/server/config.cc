@@ -60,7 +60,9 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   else if (key == "log_level") c.log_level = v;
   else if (key == "console_dir") c.console_dir = v;
   else if (key == "log_format") {
-    if (v != "text" && v != "json") return Bad("log_format must be text or json, got \"" + v + "\"");
+    if (v != "text" && v != "json") {
+      return Bad("log_format must be text or json, got \"" + v + "\"");
+    }
     c.log_format = v;
   }
   else if (key == "ops_listen") c.ops_listen = v;

@@ -234,7 +234,8 @@ int Serve(const std::string& config_file) {
   ops::AddQueueDepthMetric(
       metric_registry,
       {{"container_groups", [&controller] { return controller.QueueLength(); }},
-       {"image_caches", [&image_cache_controller] { return image_cache_controller.QueueLength(); }}});
+       {"image_caches",
+        [&image_cache_controller] { return image_cache_controller.QueueLength(); }}});
   ops::OpsEndpoints ops_endpoints(metric_registry, readiness);
   // Non-API paths; everything else is the RPC API.
   api::PathRouter router([&api](const api::HttpRequest& r) { return api.Handle(r); });
@@ -251,10 +252,12 @@ int Serve(const std::string& config_file) {
     spdlog::critical("{}", st.ToString());
     return 1;
   }
-  api::HttpServer ops_http([&ops_router](const api::HttpRequest& r) { return ops_router.Handle(r); },
-                           [](int status, const std::string& reason) {
-                             return api::HttpResponse{status, "text/plain", reason + "\n", {}};
-                           });
+  // Only started with OPENECI_OPS_LISTEN: then the operations paths are served there alone.
+  api::HttpServer ops_http(
+      [&ops_router](const api::HttpRequest& r) { return ops_router.Handle(r); },
+      [](int status, const std::string& reason) {
+        return api::HttpResponse{status, "text/plain", reason + "\n", {}};
+      });
   if (!config.ops_listen.empty()) {
     if (Status st = ops_http.Start(config.ops_listen, 1); !st.ok()) {
       spdlog::critical("operations listener: {}", st.ToString());
