@@ -309,6 +309,14 @@ Status ImportArchive(const ContainerdOptions& o, const std::string& socket,
   return Status::Ok();
 }
 
+// True when a failed CRI start-up check will not pass by waiting. While the CRI plugin loads
+// its state it answers "server is not initialized yet" (gRPC Unknown, so an InternalError
+// here): that one passes.
+bool CriGaveUp(const Status& st) {
+  return st.cls() == StatusClass::kInternal &&
+         st.message().find("server is not initialized yet") == std::string::npos;
+}
+
 // Checks CRI, makes sure the sandbox image is there and imports the preloaded archives.
 Status PrepareCri(const ContainerdOptions& o, const std::string& socket,
                   const std::string& log_hint) {
@@ -414,7 +422,7 @@ StatusOr<std::unique_ptr<ContainerdProcess>> ContainerdProcess::Start(
   Status st = PrepareCri(o, socket, log_hint);
   // The CRI plugin reports NetworkReady a moment after the socket opens; give it the rest of
   // the startup budget.
-  while (!st.ok() && st.cls() != StatusClass::kInternal && Clock::now() < deadline) {
+  while (!st.ok() && !CriGaveUp(st) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     st = PrepareCri(o, socket, log_hint);
   }
