@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs OpenECI as a systemd service: the binary, the unit, an environment file template and
-# the pod sandbox (pause) image archive. Idempotent: running it again installs the same tree and
+# Installs OpenECI as a systemd service: the server binary (and the `eci` command-line client
+# when it was built), the unit, an environment file template and the pod sandbox (pause) image
+# archive. Idempotent: running it again installs the same tree and
 # never overwrites an environment file that is already there.
 #
 #   packaging/install.sh                       build the release preset, install under /usr/local
@@ -9,6 +10,8 @@
 #
 # Options:
 #   --binary PATH          the openeci binary to install (default: build the release preset)
+#   --cli PATH             the eci client to install (default: src/cli/eci of the same build
+#                          tree as the binary, when it is there; none: skip it)
 #   --pause-archive PATH   the pause image OCI archive (default: build/images/pause.tar, built
 #                          with scripts/images/build.sh when missing)
 # Environment:
@@ -33,6 +36,7 @@ bindir="${PREFIX}/bin"
 datadir="${PREFIX}/share/openeci"
 
 binary=""
+cli=""
 pause_archive=""
 
 say() { printf 'install: %s\n' "$*" >&2; }
@@ -41,8 +45,9 @@ die() { say "error: $*"; exit 1; }
 while (($#)); do
   case "$1" in
     --binary) binary="${2:?--binary needs a path}"; shift 2 ;;
+    --cli) cli="${2:?--cli needs a path}"; shift 2 ;;
     --pause-archive) pause_archive="${2:?--pause-archive needs a path}"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -53,7 +58,8 @@ done
 
 build_binary() {
   say "building the release preset"
-  (cd "${root}" && cmake --preset release >/dev/null && cmake --build --preset release --target openeci) >&2
+  (cd "${root}" && cmake --preset release >/dev/null &&
+    cmake --build --preset release --target openeci eci) >&2
   printf '%s\n' "${root}/build/release/src/server/openeci"
 }
 
@@ -74,11 +80,20 @@ render() {
 
 [[ -n "${binary}" ]] || binary="$(build_binary)"
 [[ -x "${binary}" ]] || die "not an executable file: ${binary}"
+if [[ -z "${cli}" ]]; then
+  cli="$(dirname "${binary}")/../cli/eci"
+  [[ -x "${cli}" ]] || cli=none
+fi
+[[ "${cli}" == none || -x "${cli}" ]] || die "not an executable file: ${cli}"
 [[ -n "${pause_archive}" ]] || pause_archive="$(build_pause_archive)"
 [[ -f "${pause_archive}" ]] || die "no pause image archive at ${pause_archive}"
 
 say "binary        ${DESTDIR}${bindir}/openeci"
 install -D -m 0755 "${binary}" "${DESTDIR}${bindir}/openeci"
+if [[ "${cli}" != none ]]; then
+  say "client        ${DESTDIR}${bindir}/eci"
+  install -D -m 0755 "${cli}" "${DESTDIR}${bindir}/eci"
+fi
 
 say "pause image   ${DESTDIR}${datadir}/images/pause.tar"
 install -D -m 0644 "${pause_archive}" "${DESTDIR}${datadir}/images/pause.tar"

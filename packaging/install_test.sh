@@ -4,11 +4,12 @@
 # idempotent and keeps an edited env file, that PREFIX moves everything, and — when
 # systemd-analyze is installed — that `systemd-analyze verify` accepts the unit.
 #
-#   packaging/install_test.sh BINARY        (ctest runs it as packaging_install)
+#   packaging/install_test.sh BINARY [CLI]  (ctest runs it as packaging_install)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-binary="$(realpath "${1:?usage: install_test.sh BINARY}")"
+binary="$(realpath "${1:?usage: install_test.sh BINARY [CLI]}")"
+cli="${2:-none}"
 work="$(mktemp -d /tmp/openeci-install-test.XXXXXX)"
 trap 'rm -rf "${work}"' EXIT
 
@@ -34,8 +35,8 @@ tree_of() {
 printf 'pause image archive\n' >"${work}/pause.tar"
 
 dest="${work}/root"
-DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --pause-archive "${work}/pause.tar" \
-  2>"${work}/install.log"
+DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --cli "${cli}" \
+  --pause-archive "${work}/pause.tar" 2>"${work}/install.log"
 
 unit="${dest}/etc/systemd/system/openeci.service"
 env_file="${dest}/etc/openeci/openeci.env"
@@ -58,25 +59,31 @@ check "env file: state dir" has_line "${env_file}" "OPENECI_STATE_DIR=/var/lib/o
 check "env file: only comments and KEY=value lines" \
   bash -c "! grep -vE '^(#.*|[A-Z_]+=[^ ]*|)$' '${env_file}'"
 check "state dir is 0700" test "$(mode_of "${dest}/var/lib/openeci")" = 700
+expected_files='./etc/openeci/openeci.env ./etc/systemd/system/openeci.service '
+if [[ "${cli}" != none ]]; then
+  check "eci client installed 0755 and identical" \
+    bash -c "[[ \$(stat -c %a '${dest}/usr/local/bin/eci') == 755 ]] && cmp -s '${cli}' '${dest}/usr/local/bin/eci'"
+  expected_files+='./usr/local/bin/eci '
+fi
+expected_files+='./usr/local/bin/openeci ./usr/local/share/openeci/images/pause.tar '
 check "nothing written outside DESTDIR's expected paths" bash -c "
-  [[ \"\$(cd '${dest}' && find . -type f | sort | tr '\n' ' ')\" == \
-'./etc/openeci/openeci.env ./etc/systemd/system/openeci.service ./usr/local/bin/openeci ./usr/local/share/openeci/images/pause.tar ' ]]"
+  [[ \"\$(cd '${dest}' && find . -type f | sort | tr '\n' ' ')\" == '${expected_files}' ]]"
 
 # Idempotent: the same tree again; an edited env file survives.
 tree_of "${dest}" >"${work}/tree1"
-DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --pause-archive "${work}/pause.tar" \
+DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --cli "${cli}" --pause-archive "${work}/pause.tar" \
   2>>"${work}/install.log"
 tree_of "${dest}" >"${work}/tree2"
 check "second run installs the same tree" cmp -s "${work}/tree1" "${work}/tree2"
 printf 'OPENECI_LISTEN=0.0.0.0:18080\n' >>"${env_file}"
-DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --pause-archive "${work}/pause.tar" \
+DESTDIR="${dest}" "${here}/install.sh" --binary "${binary}" --cli "${cli}" --pause-archive "${work}/pause.tar" \
   2>>"${work}/install.log"
 check "an edited env file is kept" has_line "${env_file}" "OPENECI_LISTEN=0.0.0.0:18080"
 
 # PREFIX and SYSCONFDIR move the paths inside the unit and the env file too.
 dest2="${work}/root2"
 DESTDIR="${dest2}" PREFIX=/opt/openeci SYSCONFDIR=/etc/opt \
-  "${here}/install.sh" --binary "${binary}" --pause-archive "${work}/pause.tar" 2>>"${work}/install.log"
+  "${here}/install.sh" --binary "${binary}" --cli "${cli}" --pause-archive "${work}/pause.tar" 2>>"${work}/install.log"
 check "PREFIX: binary" test -x "${dest2}/opt/openeci/bin/openeci"
 check "PREFIX: ExecStart" has_line "${dest2}/etc/systemd/system/openeci.service" \
   "ExecStart=/opt/openeci/bin/openeci serve"
@@ -92,7 +99,7 @@ check "a relative PREFIX is refused" bash -c "! PREFIX=usr DESTDIR='${work}/x' '
 if command -v systemd-analyze >/dev/null 2>&1; then
   units="${work}/units"
   PREFIX="${work}/prefix" SYSCONFDIR="${work}/etc" UNITDIR="${units}" STATEDIR="${work}/state" \
-    "${here}/install.sh" --binary "${binary}" --pause-archive "${work}/pause.tar" 2>>"${work}/install.log"
+    "${here}/install.sh" --binary "${binary}" --cli "${cli}" --pause-archive "${work}/pause.tar" 2>>"${work}/install.log"
   if systemd-analyze verify "${units}/openeci.service" >"${work}/verify.log" 2>&1 &&
     ! grep -q 'openeci.service' "${work}/verify.log"; then
     printf 'ok    systemd-analyze verify\n'
