@@ -57,6 +57,22 @@ async function scrape(base = stack.endpoint) {
 
 const v = (samples, series) => samples.get(series) ?? 0;
 
+// SIGSTOP takes effect thread by thread: a containerd thread already running can still answer
+// a request for a moment. Waits until every thread of `pid` is stopped ('T' in its stat).
+async function freeze(pid) {
+  process.kill(pid, 'SIGSTOP');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const states = fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    });
+    if (states.every((st) => st === 'T')) return;
+    assert.ok(Date.now() < deadline, `containerd threads not all stopped: ${states.join('')}`);
+    await sleep(10);
+  }
+}
+
 function containerdPid() {
   const pid = Number(fs.readFileSync(path.join(stack.stateDir, 'containerd', 'containerd.pid'), 'utf8'));
   assert.ok(pid > 1, 'containerd.pid');
@@ -129,8 +145,8 @@ test('/healthz and /readyz answer; /readyz is 503 while containerd hangs', async
   assert.match(ready.body, /^ok\nstore: ok\ncontainerd: ok \(containerd .+\)\n$/);
 
   const pid = containerdPid();
-  process.kill(pid, 'SIGSTOP');
   try {
+    await freeze(pid);
     const t0 = Date.now();
     const notReady = await get(`${stack.endpoint}/readyz`);
     assert.equal(notReady.status, 503, notReady.body);
