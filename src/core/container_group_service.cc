@@ -60,12 +60,28 @@ Status ContainerGroupService::Check(ContainerGroupSpec& spec) const {
   return ValidateSpec(spec);
 }
 
+Status ContainerGroupService::Admit(const std::string& account_id,
+                                    const ContainerGroupSpec& spec) {
+  RETURN_IF_ERROR(CheckGpus(spec, admission_.capacity));
+  ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
+  ResourceUse used = LiveUse(groups, account_id);
+  RETURN_IF_ERROR(CheckQuota(used.groups, admission_.max_groups_per_account));
+  return CheckCapacity(spec, used, admission_.capacity);
+}
+
 StatusOr<std::string> ContainerGroupService::Create(const std::string& account_id,
                                                     ContainerGroupSpec spec,
                                                     const std::string& client_token,
-                                                    const std::string& fingerprint) {
+                                                    const std::string& fingerprint,
+                                                    bool dry_run) {
   RETURN_IF_ERROR(ValidateClientToken(client_token));
   RETURN_IF_ERROR(Check(spec));
+  std::lock_guard lock(admission_mu_);
+  RETURN_IF_ERROR(Admit(account_id, spec));
+  if (dry_run) {
+    return Status(StatusClass::kInvalidArgument, "DryRunOperation",
+                  "Request validation has been passed with DryRun flag set.");
+  }
   ContainerGroup group;
   group.id = NewResourceId("eci");
   group.account_id = account_id;
