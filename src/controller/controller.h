@@ -37,6 +37,7 @@
 #include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
+#include "core/retention.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -61,6 +62,8 @@ struct ControllerOptions {
   // The node side of volumes (not owned; must outlive the controller). nullptr: a group with
   // volumes stays Pending with a FailedMount event.
   VolumeManager* volumes = nullptr;
+  core::RetentionPolicy retention;      // when finished groups' records are removed
+  std::chrono::milliseconds retention_sweep_interval{1000};
 };
 
 class Controller {
@@ -87,6 +90,11 @@ class Controller {
   size_t QueueLength() { return queue_.Length(); }
   // The probe workers (tests drive them with Prober::RunDue before Start).
   Prober& prober() { return prober_; }
+
+  // Removes the records of finished groups that options.retention no longer keeps (with
+  // whatever the runtime still holds for them and their logs). The poller runs it every
+  // retention_sweep_interval; exposed for tests.
+  Status SweepRetention();
 
  private:
   struct Observed;
