@@ -11,10 +11,14 @@ namespace {
 
 constexpr double kEpsilon = 1e-9;
 
+// At most two decimals, without trailing zeros: "0.25", "7.04", "8".
 std::string Amount(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::string s = buf;
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
 }
 
 Status NoStock(const std::string& why) {
