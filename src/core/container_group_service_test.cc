@@ -136,6 +136,20 @@ TEST_F(GroupServiceTest, DryRunChecksEverythingAndStoresNothing) {
   EXPECT_EQ(Stored(), 1);
 }
 
+TEST_F(GroupServiceTest, ARetriedCreateAnswersItsIdEvenWhenTheNodeIsFullNow) {
+  Service(2, 4, 1);
+  StatusOr<std::string> first = service_->Create("a", Spec(2, 4), "token-1", "fp");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  StatusOr<std::string> retry = service_->Create("a", Spec(2, 4), "token-1", "fp");
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  EXPECT_EQ(*retry, *first);
+  EXPECT_EQ(service_->Create("a", Spec(2, 4), "token-1", "other").status().api_code(),
+            "IdempotentParameterMismatch");
+  EXPECT_EQ(service_->Create("a", Spec(2, 4), "token-2", "fp").status().api_code(),
+            "QuotaExceeded");
+  EXPECT_EQ(Stored(), 1);
+}
+
 TEST_F(GroupServiceTest, ConcurrentCreatesNeverOvershootTheCapacity) {
   Service(4, 8, 0);
   std::atomic<int> admitted{0}, refused{0};
