@@ -284,10 +284,14 @@ test('capacity: concurrent creates never admit more than the node holds', async 
 
 test('quota: the fourth live group of the account answers QuotaExceeded (403)', async () => {
   const ids = [];
-  for (let i = 0; i < 3; i++) ids.push(await stack.create(createRequest(`val-quota-${i}`)));
+  const withToken = { ...createRequest('val-quota-2'), clientToken: 'val-quota-token' };
+  for (let i = 0; i < 2; i++) ids.push(await stack.create(createRequest(`val-quota-${i}`)));
+  ids.push(await stack.create(withToken));
   const err = await expectApiError(stack.create(createRequest('val-quota-3')),
     { code: 'QuotaExceeded', status: 403, message: /^ContainerGroup quota exceeded\./ });
   assert.match(err.data.Message, /3 live container groups/);
+  // A retry of the last create (same ClientToken) still answers its ID at the quota.
+  assert.equal(await stack.create(withToken), ids[2]);
   assert.deepEqual(await groupsNamed('val-quota-3'), []);
   await stack.delete(ids[0]);
   ids.push(await stack.create(createRequest('val-quota-3')));  // a deleted group frees its slot
