@@ -681,12 +681,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
 
   if (g_.deleting) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
-    if (c_.options_.volumes) RETURN_IF_ERROR(c_.options_.volumes->Remove(g_.id));
-    std::error_code ec;
-    std::filesystem::remove_all(c_.options_.log_root + "/" + g_.id, ec);
-    if (!c_.options_.pod_root.empty()) {
-      std::filesystem::remove_all(c_.options_.pod_root + "/" + g_.id, ec);
-    }
+    RETURN_IF_ERROR(c_.RemoveGroupFiles(g_.id));
     RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
     std::lock_guard lock(c_.pull_mu_);
     c_.pull_failures_.erase(g_.id);
@@ -914,6 +909,14 @@ void Controller::PollOnce() {
   last_digest_ = std::move(digest);
 }
 
+Status Controller::RemoveGroupFiles(const std::string& group_id) {
+  if (options_.volumes) RETURN_IF_ERROR(options_.volumes->Remove(group_id));
+  std::error_code ec;
+  std::filesystem::remove_all(options_.log_root + "/" + group_id, ec);
+  if (!options_.pod_root.empty()) std::filesystem::remove_all(options_.pod_root + "/" + group_id, ec);
+  return Status::Ok();
+}
+
 Status Controller::SweepRetention() {
   ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
   std::vector<std::string> expired =
@@ -922,11 +925,10 @@ Status Controller::SweepRetention() {
     if (std::find(expired.begin(), expired.end(), g.id) == expired.end()) continue;
     ASSIGN_OR_RETURN(auto sandboxes, SandboxesOf(g.id));
     RETURN_IF_ERROR(RemoveRuntimeObjects(sandboxes));
+    RETURN_IF_ERROR(RemoveGroupFiles(g.id));
     Status st = store_.DeleteGroup(g.id, g.revision);
     if (st.cls() == StatusClass::kAborted || st.cls() == StatusClass::kNotFound) continue;
     RETURN_IF_ERROR(st);
-    std::error_code ec;
-    std::filesystem::remove_all(options_.log_root + "/" + g.id, ec);
     spdlog::info("group {} ({}) removed: past its retention", g.id, core::PhaseName(g.status.phase));
   }
   return Status::Ok();

@@ -108,6 +108,8 @@ class Controller {
   void PollLoop();
   void PollOnce();
   Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
+  // The group's volumes, logs and per-group files (<log_root>/<id>, <pod_root>/<id>).
+  Status RemoveGroupFiles(const std::string& group_id);
   StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id);
   ResolvConf HostResolvConf() const;
 
