@@ -13,8 +13,10 @@ namespace openeci::core {
 // 6.2, and the response types of section 2), in one table; README.md lists the same table.
 // Counts over the limit answer InvalidParameter.LengthExceeded, values over it
 // InvalidParameter.ValueExceeded. Volume limits are the volume rules' (see README, Volumes).
-inline constexpr int kMaxContainers = 5;       // Container type: "A maximum of five containers"
-inline constexpr int kMaxInitContainers = 5;   // "A maximum of five init containers"
+// The 2020 reference's Container type says "a maximum of five (init) containers can be
+// returned"; ECI accepts 20 today, and so does OpenECI (groups of six containers are common).
+inline constexpr int kMaxContainers = 20;
+inline constexpr int kMaxInitContainers = 20;
 inline constexpr int kMaxCommands = 20;        // Command.N: "a maximum of 20 commands"
 inline constexpr int kMaxCommandLength = 256;  // each command "up to 256 characters"
 inline constexpr int kMaxArgs = 10;            // Arg.N: "Maximum: 10"
