@@ -928,9 +928,12 @@ TEST_F(ControllerTest, ActiveDeadlineStopsTheGroupAndFailsIt) {
   std::vector<std::string> reasons = Reasons(id, id);
   ASSERT_FALSE(reasons.empty());
   EXPECT_EQ(CountEvents(id, "DeadlineExceeded"), 1);
+  int created = runtime_.calls().create_container;
   EXPECT_EQ(Reconcile(id), milliseconds(0));
   EXPECT_EQ(Group(id).status.phase, GroupPhase::Failed);
-  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u) << "never restarted";
+  // The finished group's containers are released (retention), never restarted.
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_EQ(runtime_.calls().create_container, created) << "never restarted";
 }
 
 // --- Init containers and volumes ------------------------------------------------------------

@@ -175,6 +175,8 @@ Status ValidateContainers(const ContainerGroupSpec& spec) {
 // The group's Cpu/Memory is a combination ECI sells and holds what its containers ask for.
 Status ValidateGroupResources(const ContainerGroupSpec& spec) {
   RETURN_IF_ERROR(ValidateResources("", spec.cpu, spec.memory_gib));
+  // Neither set: not derived yet (FillDefaults always sets both on the way to a create).
+  if (spec.cpu == 0 && spec.memory_gib == 0) return Status::Ok();
   if (!IsAllowedCpuMemory(spec.cpu, spec.memory_gib)) {
     return CpuMemoryNotAllowed("Cpu " + FormatAmount(spec.cpu) + " with Memory " +
                                FormatAmount(spec.memory_gib) +
