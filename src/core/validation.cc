@@ -155,9 +155,8 @@ Status ValidateContainers(const ContainerGroupSpec& spec) {
   }
   std::set<std::string> names;
   for (const auto& [list, containers] :
-       {std::pair<std::string, const std::vector<ContainerSpec>*>{"InitContainer",
-                                                                  &spec.init_containers},
-        {"Container", &spec.containers}}) {
+       {std::pair<std::string, const std::vector<ContainerSpec>*>{"Container", &spec.containers},
+        {"InitContainer", &spec.init_containers}}) {
     for (size_t i = 0; i < containers->size(); ++i) {
       std::string p = Item(list, i) + ".";
       const ContainerSpec& c = (*containers)[i];

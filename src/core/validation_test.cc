@@ -262,7 +262,7 @@ TEST(Validation, NamePatternsAndRequiredFields) {
        "MissingParameter", "InitContainer.1.Image"},
       {"init container name taken by a container",
        [](ContainerGroupSpec& s) { s.init_containers = {Named("app")}; },
-       "InvalidParameter.DuplicatedName", "Container.1.Name"},
+       "InvalidParameter.DuplicatedName", "InitContainer.1.Name"},
       {"two init containers with one name",
        [](ContainerGroupSpec& s) { s.init_containers = {Named("init"), Named("init")}; },
        "InvalidParameter.DuplicatedName", "InitContainer.2.Name"},

@@ -119,11 +119,6 @@ class Store {
   virtual StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() = 0;
   // Number of groups an account holds (for quotas).
   virtual StatusOr<int64_t> CountGroups(const std::string& account_id) = 0;
-  // What an earlier request with `token` (account, token, fingerprint) created: its resource
-  // ID, nothing when the token is new, IdempotentParameterMismatch when the earlier request
-  // had another fingerprint. Lets a retried create answer its ID before admission checks.
-  virtual StatusOr<std::optional<std::string>> FindClientToken(
-      const ClientTokenRecord& token) = 0;
 
   // --- Image caches ------------------------------------------------------------------------
   // Image caches have their own per-record revisions (1 on create, +1 per update) and are not

@@ -98,7 +98,7 @@ const CONTAINER_ROWS = [
     'InvalidParameter.DuplicatedName', 400, /Container\.2\.Name/],
   ['init container named like a container',
     (r) => { r.initContainer = [container({ command: ['true'] })]; },
-    'InvalidParameter.DuplicatedName', 400, /Container\.1\.Name/],
+    'InvalidParameter.DuplicatedName', 400, /InitContainer\.1\.Name/],
   ['ImagePullPolicy not an enum value', (r) => { r.container[0].imagePullPolicy = 'Sometimes'; },
     'InvalidParameter', 400, /Container\.1\.ImagePullPolicy/],
   ['more than 20 tags', (r) => { r.tag = repeat(21, (i) => ({ key: `k${i}`, value: 'v' })); },

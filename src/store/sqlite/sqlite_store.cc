@@ -798,12 +798,6 @@ StatusOr<int64_t> SqliteStore::CountGroups(const std::string& account_id) {
   return row ? stmt.Int(0) : int64_t{0};
 }
 
-StatusOr<std::optional<std::string>> SqliteStore::FindClientToken(
-    const ClientTokenRecord& token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return EarlierTokenResource(token);
-}
-
 // --- Image caches -----------------------------------------------------------------------------
 
 namespace {

@@ -52,7 +52,6 @@ class SqliteStore final : public Store {
   StatusOr<GroupPage> ListGroups(const GroupQuery& query) override;
   StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() override;
   StatusOr<int64_t> CountGroups(const std::string& account_id) override;
-  StatusOr<std::optional<std::string>> FindClientToken(const ClientTokenRecord& token) override;
   StatusOr<int64_t> CreateImageCache(const core::ImageCache& cache,
                                      const std::optional<ClientTokenRecord>& token,
                                      int64_t max_per_account, std::string* existing_id) override;
