@@ -682,12 +682,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
 
   if (g_.deleting) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
-    if (c_.options_.volumes) RETURN_IF_ERROR(c_.options_.volumes->Remove(g_.id));
-    std::error_code ec;
-    std::filesystem::remove_all(c_.options_.log_root + "/" + g_.id, ec);
-    if (!c_.options_.pod_root.empty()) {
-      std::filesystem::remove_all(c_.options_.pod_root + "/" + g_.id, ec);
-    }
+    RETURN_IF_ERROR(c_.RemoveGroupFiles(g_.id));
     RETURN_IF_ERROR(c_.store_.DeleteGroup(g_.id, revision));
     std::lock_guard lock(c_.pull_mu_);
     c_.pull_failures_.erase(g_.id);
@@ -695,11 +690,10 @@ StatusOr<milliseconds> Controller::Pass::Run() {
     return milliseconds(0);
   }
   if (core::IsTerminal(g_.status.phase)) {
-    // Finished groups keep their record but release the sandbox (IP, processes).
+    // Finished groups keep their record (final status, container states, events) but release
+    // their containers and sandbox at once; SweepRetention removes the record later.
     c_.prober_.Forget(g_.id);
-    for (const auto& sb : sandboxes) {
-      if (sb.state == runtime::SandboxState::kReady) RETURN_IF_ERROR(c_.runtime_.StopSandbox(sb.id));
-    }
+    RETURN_IF_ERROR(c_.RemoveRuntimeObjects(sandboxes));
     return milliseconds(0);
   }
   if (g_.status.start_time == 0) g_.status.start_time = Now();
@@ -916,10 +910,40 @@ void Controller::PollOnce() {
   last_digest_ = std::move(digest);
 }
 
+Status Controller::RemoveGroupFiles(const std::string& group_id) {
+  if (options_.volumes) RETURN_IF_ERROR(options_.volumes->Remove(group_id));
+  std::error_code ec;
+  std::filesystem::remove_all(options_.log_root + "/" + group_id, ec);
+  if (!options_.pod_root.empty()) std::filesystem::remove_all(options_.pod_root + "/" + group_id, ec);
+  return Status::Ok();
+}
+
+Status Controller::SweepRetention() {
+  ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
+  std::vector<std::string> expired =
+      core::ExpiredGroupIds(groups, ToUnixMillis(clock_.Now()), options_.retention);
+  for (const ContainerGroup& g : groups) {
+    if (std::find(expired.begin(), expired.end(), g.id) == expired.end()) continue;
+    ASSIGN_OR_RETURN(auto sandboxes, SandboxesOf(g.id));
+    RETURN_IF_ERROR(RemoveRuntimeObjects(sandboxes));
+    RETURN_IF_ERROR(RemoveGroupFiles(g.id));
+    Status st = store_.DeleteGroup(g.id, g.revision);
+    if (st.cls() == StatusClass::kAborted || st.cls() == StatusClass::kNotFound) continue;
+    RETURN_IF_ERROR(st);
+    spdlog::info("group {} ({}) removed: past its retention", g.id, core::PhaseName(g.status.phase));
+  }
+  return Status::Ok();
+}
+
 void Controller::PollLoop() {
   auto next_resync = std::chrono::steady_clock::now() + options_.resync_interval;
+  auto next_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
     PollOnce();
+    if (std::chrono::steady_clock::now() >= next_sweep) {
+      if (Status st = SweepRetention(); !st.ok()) spdlog::warn("retention: {}", st.ToString());
+      next_sweep = std::chrono::steady_clock::now() + options_.retention_sweep_interval;
+    }
     if (std::chrono::steady_clock::now() >= next_resync) {
       if (auto groups = store_.ListAllGroups(); groups.ok()) {
         for (const auto& g : *groups) queue_.Add(g.id);

@@ -38,6 +38,7 @@
 #include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
+#include "core/retention.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -63,6 +64,8 @@ struct ControllerOptions {
   // volumes stays Pending with a FailedMount event.
   VolumeManager* volumes = nullptr;
   PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
+  core::RetentionPolicy retention;      // when finished groups' records are removed
+  std::chrono::milliseconds retention_sweep_interval{1000};
 };
 
 class Controller {
@@ -90,6 +93,11 @@ class Controller {
   // The probe workers (tests drive them with Prober::RunDue before Start).
   Prober& prober() { return prober_; }
 
+  // Removes the records of finished groups that options.retention no longer keeps (with
+  // whatever the runtime still holds for them and their logs). The poller runs it every
+  // retention_sweep_interval; exposed for tests.
+  Status SweepRetention();
+
  private:
   struct Observed;
   class Pass;
@@ -102,6 +110,8 @@ class Controller {
   void PollLoop();
   void PollOnce();
   Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
+  // The group's volumes, logs and per-group files (<log_root>/<id>, <pod_root>/<id>).
+  Status RemoveGroupFiles(const std::string& group_id);
   StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id);
   ResolvConf HostResolvConf() const;
 

@@ -81,6 +81,7 @@ class ControllerTest : public ::testing::Test {
   // A controller over the same store, runtime and clock, as OpenECI builds it after a restart.
   std::unique_ptr<Controller> NewController() {
     ControllerOptions options;
+    options.retention = retention_;
     options.backoff_base = seconds(10);
     options.backoff_max = seconds(40);
     options.stop_grace = seconds(5);
@@ -243,6 +244,7 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<Controller> controller_;
   std::atomic<int> writes_{0};
   std::map<std::string, GroupPhase> phases_;  // the last phase seen of each group
+  core::RetentionPolicy retention_;           // of the controllers NewController builds
 };
 
 TEST_F(ControllerTest, PendingGroupRunsAfterOnePass) {
@@ -309,7 +311,7 @@ TEST_F(ControllerTest, NeverPolicyFailureFailsTheGroupAndReleasesTheSandbox) {
   EXPECT_EQ(Reconcile(id), milliseconds(0));
   ExpectFinished(id, GroupPhase::Failed, "app", 3, "Error");
 
-  // Terminal: another pass touches nothing.
+  // Terminal: the next pass releases the containers and the sandbox, and writes nothing.
   int64_t revision = Group(id).revision;
   FakeRuntime::Calls calls = runtime_.calls();
   size_t events = Events(id).size();
@@ -319,7 +321,75 @@ TEST_F(ControllerTest, NeverPolicyFailureFailsTheGroupAndReleasesTheSandbox) {
   EXPECT_EQ(Events(id).size(), events);
   EXPECT_EQ(runtime_.calls().run_sandbox, calls.run_sandbox);
   EXPECT_EQ(runtime_.calls().create_container, calls.create_container);
-  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
+  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 0u);
+  EXPECT_EQ(runtime_.SandboxCount(), 0u);
+  EXPECT_EQ(StatusOf(id, "app").current.exit_code, 3);  // the record keeps the final state
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).revision, revision);
+}
+
+// Retention: a finished group releases its runtime objects at once but keeps its record (final
+// status, container states, events) until the reference's rules remove it.
+TEST_F(ControllerTest, FinishedGroupReleasesItsContainersAndKeepsItsRecord) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("app"), Container("side")});
+  clock_.Advance(seconds(2));
+  Exit(id, "app", 0);
+  Exit(id, "side", 0);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Succeeded);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));  // woken by its own status write
+  EXPECT_EQ(runtime_.SandboxCount(), 0u);
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "side").empty());
+  ContainerGroup g = Group(id);
+  ASSERT_EQ(g.status.containers.size(), 2u);
+  for (const core::ContainerStatus& cs : g.status.containers) {
+    EXPECT_EQ(cs.current.state, "Terminated") << cs.name;
+    EXPECT_EQ(cs.current.reason, "Completed") << cs.name;
+  }
+  EXPECT_EQ(Reasons(id, id + ".app"), (std::vector<std::string>{"Pulled", "Created", "Started"}));
+}
+
+TEST_F(ControllerTest, RetentionRemovesAFailedGroupAfter24Hours) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("app")});
+  Exit(id, "app", 1);
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ASSERT_EQ(Group(id).status.phase, GroupPhase::Failed);
+  ASSERT_TRUE(fs::exists(LogRoot() + "/" + id));
+
+  clock_.Advance(std::chrono::hours(24) - seconds(1));
+  ASSERT_TRUE(controller_->SweepRetention().ok());
+  EXPECT_TRUE(store_->GetGroup(id).ok());
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(controller_->SweepRetention().ok());
+  EXPECT_EQ(store_->GetGroup(id).status().cls(), StatusClass::kNotFound);
+  EXPECT_TRUE(store_->ListEvents(id)->empty());
+  EXPECT_FALSE(fs::exists(LogRoot() + "/" + id));
+}
+
+TEST_F(ControllerTest, RetentionKeepsTheLatestSucceededGroupsOfTheAccount) {
+  retention_.succeeded_per_account = 2;
+  controller_ = NewController();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    std::string id = RunningGroup(RestartPolicy::Never, {Container("app")});
+    clock_.Advance(seconds(10));
+    Exit(id, "app", 0);
+    EXPECT_EQ(Reconcile(id), milliseconds(0));
+    ASSERT_EQ(Group(id).status.phase, GroupPhase::Succeeded);
+    ids.push_back(id);
+  }
+  // The oldest one still had its (stopped) sandbox: the sweep removes that too.
+  ASSERT_TRUE(controller_->SweepRetention().ok());
+  EXPECT_EQ(store_->GetGroup(ids[0]).status().cls(), StatusClass::kNotFound);
+  EXPECT_TRUE(runtime_.ContainersNamed(ids[0], "app").empty());
+  EXPECT_TRUE(store_->GetGroup(ids[1]).ok());
+  EXPECT_TRUE(store_->GetGroup(ids[2]).ok());
+  clock_.Advance(std::chrono::hours(24 * 365));
+  ASSERT_TRUE(controller_->SweepRetention().ok());
+  EXPECT_TRUE(store_->GetGroup(ids[1]).ok());
+  EXPECT_EQ(runtime_.SandboxCount(), 2u);  // the kept ones' sandboxes: released by their pass
 }
 
 TEST_F(ControllerTest, OnFailurePolicyExitZeroSucceeds) {
@@ -858,9 +928,12 @@ TEST_F(ControllerTest, ActiveDeadlineStopsTheGroupAndFailsIt) {
   std::vector<std::string> reasons = Reasons(id, id);
   ASSERT_FALSE(reasons.empty());
   EXPECT_EQ(CountEvents(id, "DeadlineExceeded"), 1);
+  int created = runtime_.calls().create_container;
   EXPECT_EQ(Reconcile(id), milliseconds(0));
   EXPECT_EQ(Group(id).status.phase, GroupPhase::Failed);
-  EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u) << "never restarted";
+  // The finished group's containers are released (retention), never restarted.
+  EXPECT_TRUE(runtime_.ContainersNamed(id, "app").empty());
+  EXPECT_EQ(runtime_.calls().create_container, created) << "never restarted";
 }
 
 // --- Init containers and volumes ------------------------------------------------------------

@@ -60,12 +60,37 @@ Status ContainerGroupService::Check(ContainerGroupSpec& spec) const {
   return ValidateSpec(spec);
 }
 
+Status ContainerGroupService::Admit(const std::string& account_id,
+                                    const ContainerGroupSpec& spec) {
+  RETURN_IF_ERROR(CheckGpus(spec, admission_.capacity));
+  ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
+  ResourceUse used = LiveUse(groups, account_id);
+  RETURN_IF_ERROR(CheckQuota(used.groups, admission_.max_groups_per_account));
+  return CheckCapacity(spec, used, admission_.capacity);
+}
+
 StatusOr<std::string> ContainerGroupService::Create(const std::string& account_id,
                                                     ContainerGroupSpec spec,
                                                     const std::string& client_token,
-                                                    const std::string& fingerprint) {
+                                                    const std::string& fingerprint,
+                                                    bool dry_run) {
   RETURN_IF_ERROR(ValidateClientToken(client_token));
   RETURN_IF_ERROR(Check(spec));
+  std::optional<store::ClientTokenRecord> token;
+  if (!client_token.empty()) {
+    token = store::ClientTokenRecord{account_id, client_token, fingerprint, ""};
+  }
+  std::lock_guard lock(admission_mu_);
+  if (token && !dry_run) {
+    // A retry of a create that succeeded answers its ID, even if the node is full by now.
+    ASSIGN_OR_RETURN(std::optional<std::string> earlier, store_.FindClientToken(*token));
+    if (earlier) return *earlier;
+  }
+  RETURN_IF_ERROR(Admit(account_id, spec));
+  if (dry_run) {
+    return Status(StatusClass::kInvalidArgument, "DryRunOperation",
+                  "Request validation has been passed with DryRun flag set.");
+  }
   ContainerGroup group;
   group.id = NewResourceId("eci");
   group.account_id = account_id;
@@ -74,10 +99,7 @@ StatusOr<std::string> ContainerGroupService::Create(const std::string& account_i
   group.status.phase = GroupPhase::Pending;
   group.status.containers = WaitingStatuses(group.spec.containers, "ContainerCreating");
   group.status.init_containers = WaitingStatuses(group.spec.init_containers, "PodInitializing");
-  std::optional<store::ClientTokenRecord> token;
-  if (!client_token.empty()) {
-    token = store::ClientTokenRecord{account_id, client_token, fingerprint, group.id};
-  }
+  if (token) token->resource_id = group.id;
   std::string existing_id;
   StatusOr<int64_t> rev = store_.CreateGroup(group, token, &existing_id);
   if (!rev.ok()) return rev.status();

@@ -1,14 +1,17 @@
 // ContainerGroupService: the API's view of container groups — create, describe, delete,
 // restart — as desired-state changes in the store. It never talks to the runtime: the
-// controller notices the change (store watch) and makes the runtime follow. Thread-safe
-// (stateless apart from references; concurrency is resolved by the store's compare-and-swap).
+// controller notices the change (store watch) and makes the runtime follow. Thread-safe:
+// updates are compare-and-swap on the store; creates run admission (capacity, quota) and the
+// insert under `admission_mu_`, so concurrent creates of this service cannot overshoot.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/admission.h"
 #include "core/group_update.h"
 #include "core/model.h"
 #include "core/topology.h"
@@ -29,16 +32,22 @@ struct DescribePage {
 
 class ContainerGroupService {
  public:
-  ContainerGroupService(store::Store& store, const Clock& clock, const Topology& topology)
-      : store_(store), clock_(clock), topology_(topology) {}
+  ContainerGroupService(store::Store& store, const Clock& clock, const Topology& topology,
+                        AdmissionPolicy admission = {})
+      : store_(store), clock_(clock), topology_(topology), admission_(admission) {}
 
-  // Validates `spec`, fills its defaults and stores a new Pending group. With a non-empty
+  // Validates `spec`, fills its defaults, admits it (GPUs, node capacity: NoStock; the
+  // account's quota: QuotaExceeded) and stores a new Pending group. With a non-empty
   // `client_token` the call is idempotent: the same token with the same `fingerprint` (a hash
-  // of the request) answers the first group's ID. `dry_run` validates only.
+  // of the request) answers the first group's ID. `dry_run`: all of that except the insert,
+  // answering DryRunOperation when everything passed.
   StatusOr<std::string> Create(const std::string& account_id, ContainerGroupSpec spec,
-                               const std::string& client_token, const std::string& fingerprint);
-  // Validation and defaults of Create, without storing anything.
+                               const std::string& client_token, const std::string& fingerprint,
+                               bool dry_run = false);
+  // Validation and defaults of Create, without admission and without storing anything.
   Status Check(ContainerGroupSpec& spec) const;
+  // Admission of a checked `spec` for `account_id` against the groups stored now.
+  Status Admit(const std::string& account_id, const ContainerGroupSpec& spec);
 
   StatusOr<DescribePage> Describe(const store::GroupQuery& query);
   // Marks the group for deletion; it disappears from Describe at once.
@@ -62,6 +71,9 @@ class ContainerGroupService {
   store::Store& store_;
   const Clock& clock_;
   const Topology& topology_;
+  const AdmissionPolicy admission_;
+  // Held from the admission check to the insert (see the class comment).
+  std::mutex admission_mu_;
 };
 
 }  // namespace openeci::core

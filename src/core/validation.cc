@@ -1,6 +1,8 @@
 #include "core/validation.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -22,15 +24,24 @@ bool IsDnsName(const std::string& s, size_t min_len, size_t max_len) {
   return s.front() != '-' && s.back() != '-';
 }
 
+// The reference: letters, digits and underscores, not starting with a digit.
 bool IsEnvKey(const std::string& s) {
-  if (s.empty() || s.size() > kMaxEnvKeyLength) return false;
-  if (s[0] >= '0' && s[0] <= '9') return false;
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
   for (char c : s) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-';
+              c == '_';
     if (!ok) return false;
   }
   return true;
+}
+
+std::string Item(const std::string& list, size_t index) {
+  return list + "." + std::to_string(index + 1);
+}
+
+Status Missing(const std::string& param) {
+  return MissingParameter("The input parameter \"" + param +
+                          "\" that is mandatory for processing this request is not supplied.");
 }
 
 Status LengthExceeded(const std::string& param, int max) {
@@ -44,8 +55,24 @@ Status ValueExceeded(const std::string& param, const std::string& why) {
                               "The parameter \"" + param + "\" " + why + ".");
 }
 
+Status TooLong(const std::string& param, int max) {
+  return ValueExceeded(param, "is longer than " + std::to_string(max) + " characters");
+}
+
 Status Invalid(const std::string& param, const std::string& why) {
   return InvalidParameter("The parameter \"" + param + "\" " + why + ".");
+}
+
+std::string FormatAmount(double v) {
+  std::string s = std::to_string(v);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+Status CpuMemoryNotAllowed(const std::string& why) {
+  return InvalidParameterCode("InvalidParameter.CPU.Memory",
+                              "The specified cpu and memory are not allowed: " + why + ".");
 }
 
 Status ValidateResources(const std::string& prefix, double cpu, double memory) {
@@ -56,94 +83,161 @@ Status ValidateResources(const std::string& prefix, double cpu, double memory) {
   return Status::Ok();
 }
 
-Status ValidateContainer(const ContainerSpec& c, const std::string& p) {
-  if (c.name.empty()) return MissingParameter("The input parameter \"" + p + "Name\" that is "
-                                              "mandatory for processing this request is not "
-                                              "supplied.");
-  if (!IsDnsName(c.name, 1, 63)) {
-    return Invalid(p + "Name",
-                   "must be 1 to 63 lower-case letters, digits or hyphens, not starting or "
-                   "ending with a hyphen");
-  }
-  if (c.image.empty()) {
-    return MissingParameter("The input parameter \"" + p + "Image\" that is mandatory for "
-                            "processing this request is not supplied.");
-  }
-  if (c.image.size() > 512 || c.image.find_first_of(" \t\r\n") != std::string::npos) {
-    return Invalid(p + "Image", "is not a valid image reference");
-  }
-  RETURN_IF_ERROR(ValidateResources(p, c.cpu, c.memory_gib));
-  if (c.command.size() > kMaxCommands) return LengthExceeded(p + "Command", kMaxCommands);
-  for (size_t i = 0; i < c.command.size(); ++i) {
-    if (c.command[i].size() > kMaxCommandLength) {
-      return ValueExceeded(p + "Command." + std::to_string(i + 1), "is longer than 256 characters");
-    }
-  }
-  if (c.args.size() > kMaxArgs) return LengthExceeded(p + "Arg", kMaxArgs);
-  if (c.env.size() > kMaxEnvVars) return LengthExceeded(p + "EnvironmentVar", kMaxEnvVars);
-  std::set<std::string> env_keys;
-  for (size_t i = 0; i < c.env.size(); ++i) {
-    const EnvVar& e = c.env[i];
-    std::string ep = p + "EnvironmentVar." + std::to_string(i + 1) + ".";
+Status ValidateEnv(const std::vector<EnvVar>& env, const std::string& p) {
+  if (env.size() > kMaxEnvVars) return LengthExceeded(p + "EnvironmentVar", kMaxEnvVars);
+  for (size_t i = 0; i < env.size(); ++i) {
+    const EnvVar& e = env[i];
+    std::string ep = Item(p + "EnvironmentVar", i) + ".";
+    if (e.key.empty()) return Missing(ep + "Key");
+    if (e.key.size() > kMaxEnvKeyLength) return TooLong(ep + "Key", kMaxEnvKeyLength);
     if (!IsEnvKey(e.key)) {
       return Invalid(ep + "Key",
-                     "must be 1 to 128 letters, digits or underscores and not start with a digit");
+                     "must be letters, digits or underscores and not start with a digit");
     }
-    if (e.value.size() > kMaxEnvValueLength) {
-      return ValueExceeded(ep + "Value", "is longer than 256 characters");
-    }
+    if (e.value.size() > kMaxEnvValueLength) return TooLong(ep + "Value", kMaxEnvValueLength);
     if (!e.field_path.empty() && e.field_path != "status.podIP") {
       return Invalid(ep + "FieldRef.FieldPath", "only supports status.podIP");
     }
   }
-  if (c.ports.size() > kMaxPorts) return LengthExceeded(p + "Port", kMaxPorts);
-  for (size_t i = 0; i < c.ports.size(); ++i) {
-    std::string pp = p + "Port." + std::to_string(i + 1) + ".";
-    if (c.ports[i].port < 1 || c.ports[i].port > 65535) {
-      return Invalid(pp + "Port", "must be between 1 and 65535");
+  return Status::Ok();
+}
+
+Status ValidatePorts(const std::vector<PortSpec>& ports, const std::string& p) {
+  if (ports.size() > kMaxPorts) return LengthExceeded(p + "Port", kMaxPorts);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string pp = Item(p + "Port", i) + ".";
+    if (ports[i].port < kMinPort || ports[i].port > kMaxPort) {
+      return ValueExceeded(pp + "Port", "must be between 1 and 65535, got " +
+                                            std::to_string(ports[i].port));
     }
-    if (c.ports[i].protocol != "TCP" && c.ports[i].protocol != "UDP") {
+    if (ports[i].protocol != "TCP" && ports[i].protocol != "UDP") {
       return Invalid(pp + "Protocol", "must be TCP or UDP");
     }
   }
   return Status::Ok();
 }
 
-// Every container of `list` ("Container" or "InitContainer"), names unique across `names`.
-Status ValidateContainerList(const std::vector<ContainerSpec>& list, const std::string& list_name,
-                             std::set<std::string>& names) {
-  for (size_t i = 0; i < list.size(); ++i) {
-    std::string p = list_name + "." + std::to_string(i + 1) + ".";
-    RETURN_IF_ERROR(ValidateContainer(list[i], p));
-    if (!names.insert(list[i].name).second) {
-      return InvalidParameterCode("InvalidParameter.DuplicatedName",
-                                  "The container group includes containers with duplicate names: "
-                                  "\"" + list[i].name + "\" (" + p + "Name).");
+Status ValidateContainer(const ContainerSpec& c, const std::string& p) {
+  if (c.name.empty()) return Missing(p + "Name");
+  if (c.name.size() > kMaxContainerNameLength) {
+    return TooLong(p + "Name", kMaxContainerNameLength);
+  }
+  if (!IsDnsName(c.name, 1, kMaxContainerNameLength)) {
+    return Invalid(p + "Name",
+                   "must be lower-case letters, digits or hyphens, not starting or ending with "
+                   "a hyphen");
+  }
+  if (c.image.empty()) return Missing(p + "Image");
+  if (c.image.size() > kMaxImageLength) return TooLong(p + "Image", kMaxImageLength);
+  if (c.image.find_first_of(" \t\r\n") != std::string::npos) {
+    return Invalid(p + "Image", "is not a valid image reference");
+  }
+  RETURN_IF_ERROR(ValidateResources(p, c.cpu, c.memory_gib));
+  if (c.gpu < 0) return Invalid(p + "Gpu", "must not be negative");
+  if (c.command.size() > kMaxCommands) return LengthExceeded(p + "Command", kMaxCommands);
+  for (size_t i = 0; i < c.command.size(); ++i) {
+    if (c.command[i].size() > kMaxCommandLength) {
+      return TooLong(Item(p + "Command", i), kMaxCommandLength);
+    }
+  }
+  if (c.args.size() > kMaxArgs) return LengthExceeded(p + "Arg", kMaxArgs);
+  RETURN_IF_ERROR(ValidateEnv(c.env, p));
+  return ValidatePorts(c.ports, p);
+}
+
+// Container.N and InitContainer.N: each list within its limit, every container valid, names
+// unique across both lists (they share one pod, as in Kubernetes).
+Status ValidateContainers(const ContainerGroupSpec& spec) {
+  if (spec.containers.empty()) return Missing("Container");
+  if (spec.containers.size() > kMaxContainers) return LengthExceeded("Container", kMaxContainers);
+  if (spec.init_containers.size() > kMaxInitContainers) {
+    return LengthExceeded("InitContainer", kMaxInitContainers);
+  }
+  std::set<std::string> names;
+  for (const auto& [list, containers] :
+       {std::pair<std::string, const std::vector<ContainerSpec>*>{"Container", &spec.containers},
+        {"InitContainer", &spec.init_containers}}) {
+    for (size_t i = 0; i < containers->size(); ++i) {
+      std::string p = Item(list, i) + ".";
+      const ContainerSpec& c = (*containers)[i];
+      RETURN_IF_ERROR(ValidateContainer(c, p));
+      if (!names.insert(c.name).second) {
+        return InvalidParameterCode("InvalidParameter.DuplicatedName",
+                                    "The container group includes containers with duplicate "
+                                    "names: \"" + c.name + "\" (" + p + "Name).");
+      }
     }
   }
   return Status::Ok();
 }
 
-// Parts of the spec that are decoded but not yet honoured by the controller and runtime are
-// refused here rather than accepted and ignored. Each feature removes its line once it works.
-Status RejectNotYetHonoured(const ContainerGroupSpec& spec) {
-  auto refuse = [](const std::string& param) {
-    return InvalidParameter("The parameter \"" + param +
-                            "\" is not supported by this OpenECI node yet; remove it from the "
-                            "request.");
-  };
-  auto any_container = [&spec](auto pred) {
-    for (const auto* list : {&spec.containers, &spec.init_containers}) {
-      for (const ContainerSpec& c : *list) {
-        if (pred(c)) return true;
-      }
-    }
-    return false;
-  };
-  if (any_container([](const ContainerSpec& c) { return c.gpu != 0; })) {
-    return refuse("Container.N.Gpu");
+// The group's Cpu/Memory is a combination ECI sells and holds what its containers ask for.
+Status ValidateGroupResources(const ContainerGroupSpec& spec) {
+  RETURN_IF_ERROR(ValidateResources("", spec.cpu, spec.memory_gib));
+  // Neither set: not derived yet (FillDefaults always sets both on the way to a create).
+  if (spec.cpu == 0 && spec.memory_gib == 0) return Status::Ok();
+  if (!IsAllowedCpuMemory(spec.cpu, spec.memory_gib)) {
+    return CpuMemoryNotAllowed("Cpu " + FormatAmount(spec.cpu) + " with Memory " +
+                               FormatAmount(spec.memory_gib) +
+                               " GiB is not a container group specification (see the README "
+                               "for the allowed vCPU:GiB combinations)");
+  }
+  CpuMemorySpec demand = ContainerDemand(spec);
+  if (demand.cpu > spec.cpu + 1e-9 || demand.memory_gib > spec.memory_gib + 1e-9) {
+    return CpuMemoryNotAllowed("the containers ask for Cpu " + FormatAmount(demand.cpu) +
+                               " and Memory " + FormatAmount(demand.memory_gib) +
+                               " GiB, more than the container group's Cpu " +
+                               FormatAmount(spec.cpu) + " and Memory " +
+                               FormatAmount(spec.memory_gib) + " GiB");
   }
   return Status::Ok();
+}
+
+Status ValidateTags(const std::vector<Tag>& tags) {
+  if (tags.size() > kMaxTags) return LengthExceeded("Tag", kMaxTags);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    std::string p = Item("Tag", i) + ".";
+    const Tag& t = tags[i];
+    if (t.key.empty()) return Missing(p + "Key");
+    if (t.key.size() > kMaxTagKeyLength) return TooLong(p + "Key", kMaxTagKeyLength);
+    if (t.key.rfind("aliyun", 0) == 0 || t.key.rfind("acs:", 0) == 0) {
+      return Invalid(p + "Key", "must not start with aliyun or acs:");
+    }
+    if (t.value.size() > kMaxTagValueLength) return TooLong(p + "Value", kMaxTagValueLength);
+  }
+  return Status::Ok();
+}
+
+Status ValidateCredentials(const std::vector<RegistryCredential>& credentials) {
+  if (credentials.size() > kMaxCredentials) {
+    return LengthExceeded("ImageRegistryCredential", kMaxCredentials);
+  }
+  for (size_t i = 0; i < credentials.size(); ++i) {
+    std::string p = Item("ImageRegistryCredential", i) + ".";
+    const RegistryCredential& c = credentials[i];
+    for (const auto& [field, value] :
+         {std::pair<std::string, const std::string*>{"Server", &c.server},
+          {"UserName", &c.username},
+          {"Password", &c.password}}) {
+      if (value->empty()) return Missing(p + field);
+    }
+  }
+  return Status::Ok();
+}
+
+// The smallest allowed combination (fewest vCPUs, then least memory) holding `demand` and
+// equal to what the user fixed (`cpu` / `memory_gib` when non-zero).
+std::optional<CpuMemorySpec> SmallestFit(CpuMemorySpec demand, double cpu, double memory_gib) {
+  std::optional<CpuMemorySpec> best;
+  for (const CpuMemorySpec& s : kAllowedCpuMemory) {
+    if (cpu > 0 && s.cpu != cpu) continue;
+    if (memory_gib > 0 && s.memory_gib != memory_gib) continue;
+    if (s.cpu + 1e-9 < demand.cpu || s.memory_gib + 1e-9 < demand.memory_gib) continue;
+    if (!best || s.cpu < best->cpu || (s.cpu == best->cpu && s.memory_gib < best->memory_gib)) {
+      best = s;
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -192,80 +286,61 @@ void FillDefaults(ContainerGroupSpec& spec, const Topology& topology) {
     spec.zone_id = vsw ? vsw->zone_id : topology.zones.front();
   }
   if (spec.security_group_id.empty()) spec.security_group_id = topology.security_groups.front();
-  double cpu = 0, memory = 0;
-  for (const ContainerSpec& c : spec.containers) {
-    cpu += c.cpu;
-    memory += c.memory_gib;
+  if (spec.cpu > 0 && spec.memory_gib > 0) return;
+  CpuMemorySpec demand = ContainerDemand(spec);
+  if (spec.cpu == 0 && spec.memory_gib == 0 && demand.cpu == 0 && demand.memory_gib == 0) {
+    demand = {kDefaultGroupCpu, kDefaultGroupMemoryGib};
   }
-  if (spec.cpu == 0) spec.cpu = cpu > 0 ? cpu : kDefaultGroupCpu;
-  if (spec.memory_gib == 0) spec.memory_gib = memory > 0 ? memory : kDefaultGroupMemoryGib;
+  if (std::optional<CpuMemorySpec> fit = SmallestFit(demand, spec.cpu, spec.memory_gib)) {
+    spec.cpu = fit->cpu;
+    spec.memory_gib = fit->memory_gib;
+    return;
+  }
+  // Nothing fits: keep what is known; ValidateSpec names the problem.
+  if (spec.cpu == 0) spec.cpu = demand.cpu;
+  if (spec.memory_gib == 0) spec.memory_gib = demand.memory_gib;
+}
+
+bool IsAllowedCpuMemory(double cpu, double memory_gib) {
+  for (const CpuMemorySpec& s : kAllowedCpuMemory) {
+    if (std::abs(s.cpu - cpu) < 1e-9 && std::abs(s.memory_gib - memory_gib) < 1e-9) return true;
+  }
+  return false;
+}
+
+CpuMemorySpec ContainerDemand(const ContainerGroupSpec& spec) {
+  CpuMemorySpec sum{0, 0};
+  for (const ContainerSpec& c : spec.containers) {
+    sum.cpu += c.cpu;
+    sum.memory_gib += c.memory_gib;
+  }
+  for (const ContainerSpec& c : spec.init_containers) {
+    sum.cpu = std::max(sum.cpu, c.cpu);
+    sum.memory_gib = std::max(sum.memory_gib, c.memory_gib);
+  }
+  return sum;
 }
 
 Status ValidateSpec(const ContainerGroupSpec& spec) {
-  RETURN_IF_ERROR(RejectNotYetHonoured(spec));
-  if (!IsDnsName(spec.name, 2, 128)) {
+  if (spec.name.size() > kMaxGroupNameLength) {
+    return TooLong("ContainerGroupName", kMaxGroupNameLength);
+  }
+  if (!IsDnsName(spec.name, kMinGroupNameLength, kMaxGroupNameLength)) {
     return Invalid("ContainerGroupName",
                    "must be 2 to 128 lower-case letters, digits or hyphens, not starting or "
                    "ending with a hyphen");
   }
-  RETURN_IF_ERROR(ValidateResources("", spec.cpu, spec.memory_gib));
-  if (spec.containers.empty()) {
-    return MissingParameter("The input parameter \"Container\" that is mandatory for processing "
-                            "this request is not supplied.");
-  }
-  if (spec.containers.size() > kMaxContainers) return LengthExceeded("Container", kMaxContainers);
-  std::set<std::string> names;  // containers and init containers share one name space
-  RETURN_IF_ERROR(ValidateContainerList(spec.containers, "Container", names));
-  RETURN_IF_ERROR(ValidateContainerList(spec.init_containers, "InitContainer", names));
+  RETURN_IF_ERROR(ValidateContainers(spec));
   RETURN_IF_ERROR(ValidatePodSecurity(spec));
   RETURN_IF_ERROR(ValidateProbesAndTimers(spec));
   RETURN_IF_ERROR(ValidateVolumes(spec));
-  double cpu_sum = 0, memory_sum = 0;
-  for (const ContainerSpec& c : spec.containers) {
-    cpu_sum += c.cpu;
-    memory_sum += c.memory_gib;
-  }
-  if (cpu_sum > spec.cpu + 1e-9 || memory_sum > spec.memory_gib + 1e-9) {
-    return InvalidParameterCode("InvalidParameter.CPU.Memory",
-                                "The sum of the containers' Cpu/Memory exceeds the container "
-                                "group's Cpu/Memory.");
-  }
-  if (spec.tags.size() > kMaxTags) return LengthExceeded("Tag", kMaxTags);
-  for (size_t i = 0; i < spec.tags.size(); ++i) {
-    std::string p = "Tag." + std::to_string(i + 1) + ".";
-    const Tag& t = spec.tags[i];
-    if (t.key.empty()) {
-      return MissingParameter("The input parameter \"" + p + "Key\" that is mandatory for "
-                              "processing this request is not supplied.");
-    }
-    if (t.key.size() > 128) return ValueExceeded(p + "Key", "is longer than 128 characters");
-    if (t.key.rfind("aliyun", 0) == 0 || t.key.rfind("acs:", 0) == 0) {
-      return Invalid(p + "Key", "must not start with aliyun or acs:");
-    }
-    if (t.value.size() > 128) return ValueExceeded(p + "Value", "is longer than 128 characters");
-  }
-  if (spec.credentials.size() > kMaxCredentials) {
-    return LengthExceeded("ImageRegistryCredential", kMaxCredentials);
-  }
-  for (size_t i = 0; i < spec.credentials.size(); ++i) {
-    std::string p = "ImageRegistryCredential." + std::to_string(i + 1) + ".";
-    const RegistryCredential& c = spec.credentials[i];
-    for (const auto& [field, value] : {std::pair<std::string, const std::string*>{"Server", &c.server},
-                                       {"UserName", &c.username},
-                                       {"Password", &c.password}}) {
-      if (value->empty()) {
-        return MissingParameter("The input parameter \"" + p + field + "\" that is mandatory "
-                                "for processing this request is not supplied.");
-      }
-    }
-  }
-  return Status::Ok();
+  RETURN_IF_ERROR(ValidateGroupResources(spec));
+  RETURN_IF_ERROR(ValidateTags(spec.tags));
+  return ValidateCredentials(spec.credentials);
 }
 
 Status ValidateClientToken(const std::string& token) {
-  if (token.size() > kMaxClientTokenLength) {
-    return ValueExceeded("ClientToken", "is longer than 64 characters");
-  }
+  if (token.size() > kMaxClientTokenLength) return TooLong("ClientToken", kMaxClientTokenLength);
   for (unsigned char c : token) {
     if (c < 0x20 || c > 0x7e) return Invalid("ClientToken", "must contain ASCII characters only");
   }

@@ -14,7 +14,7 @@ ContainerGroupSpec SpecWithVolumes() {
   spec.name = "web";
   spec.region_id = "cn-hangzhou";
   spec.cpu = 1;
-  spec.memory_gib = 1;
+  spec.memory_gib = 2;  // an allowed vCPU:GiB combination
   ContainerSpec c;
   c.name = "app";
   c.image = "busybox";

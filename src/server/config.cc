@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -23,12 +24,56 @@ StatusOr<int64_t> ToInt(const std::string& name, const std::string& v) {
   }
 }
 
+StatusOr<double> ToDouble(const std::string& name, const std::string& v) {
+  try {
+    size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used != v.size() || !(d >= 0) || d == HUGE_VAL) {
+      return Bad(name + " must be a non-negative number");
+    }
+    return d;
+  } catch (...) {
+    return Bad(name + " must be a non-negative number, got \"" + v + "\"");
+  }
+}
+
+// The admission and retention settings (numbers only); false when `key` is not one of them.
+bool ApplyAdmission(ServerConfig& c, const std::string& key, const std::string& v, Status* st) {
+  const std::pair<const char*, double*> doubles[] = {
+      {"capacity_cpu", &c.capacity_cpu},
+      {"capacity_memory_gib", &c.capacity_memory_gib},
+      {"reserved_cpu", &c.reserved_cpu},
+      {"reserved_memory_gib", &c.reserved_memory_gib},
+      {"cpu_overcommit", &c.cpu_overcommit},
+      {"memory_overcommit", &c.memory_overcommit}};
+  for (const auto& [name, field] : doubles) {
+    if (key != name) continue;
+    StatusOr<double> d = ToDouble(key, v);
+    *st = d.ok() ? Status::Ok() : d.status();
+    if (d.ok()) *field = *d;
+    return true;
+  }
+  const std::pair<const char*, int64_t*> ints[] = {
+      {"group_quota", &c.group_quota},
+      {"failed_retention_seconds", &c.failed_retention_seconds},
+      {"succeeded_retention_count", &c.succeeded_retention_count}};
+  for (const auto& [name, field] : ints) {
+    if (key != name) continue;
+    StatusOr<int64_t> n = ToInt(key, v);
+    *st = n.ok() ? Status::Ok() : n.status();
+    if (n.ok()) *field = *n;
+    return true;
+  }
+  return false;
+}
+
 // Applies one setting by its name (config-file key, or env name without OPENECI_, lower-case).
 Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   auto set_int = [&](int64_t& field) -> Status {
     ASSIGN_OR_RETURN(field, ToInt(key, v));
     return Status::Ok();
   };
+  if (Status st; ApplyAdmission(c, key, v, &st)) return st;
   if (key == "listen") c.listen = v;
   else if (key == "state_dir") c.state_dir = v;
   else if (key == "access_key_id") c.access_key_id = v;
@@ -103,7 +148,10 @@ const char* const kKeys[] = {
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
     "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds",
-    "console_dir", "log_format", "ops_listen"};
+    "console_dir", "log_format", "ops_listen",
+    "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
+    "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
+    "succeeded_retention_count"};
 
 }  // namespace
 

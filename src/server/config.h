@@ -39,6 +39,18 @@ struct ServerConfig {
   // Where /metrics, /healthz and /readyz are served: empty = on `listen` next to the API;
   // an address:port = only there (the API port then does not answer them).
   std::string ops_listen;
+  // Node capacity admission (server/node_capacity.h): what groups may hold is
+  // (capacity - reserved) x overcommit; capacity 0 = detected from /proc and cgroup limits.
+  double capacity_cpu = 0;
+  double capacity_memory_gib = 0;
+  double reserved_cpu = 0;
+  double reserved_memory_gib = 0.5;
+  double cpu_overcommit = 4;
+  double memory_overcommit = 1;
+  int64_t group_quota = 100;  // live container groups per account; 0 = no limit
+  // Retention of finished groups (core/retention.h).
+  int64_t failed_retention_seconds = 86400;
+  int64_t succeeded_retention_count = 100;
 };
 
 // Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.

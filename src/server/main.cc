@@ -34,6 +34,7 @@
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
+#include "server/node_capacity.h"
 #include "server/static_files.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -186,6 +187,8 @@ int Serve(const std::string& config_file) {
   controller::VolumeManager volumes({config.state_dir + "/volumes"});
   co.volumes = &volumes;
   co.pull_observer = &server_metrics;
+  co.retention.failed_retention_ms = config.failed_retention_seconds * 1000;
+  co.retention.succeeded_per_account = config.succeeded_retention_count;
   controller::Controller controller(**store, **cri, clock, co);
   if (Status st = controller.Start(); !st.ok()) {
     spdlog::critical("controller: {}", st.ToString());
@@ -211,7 +214,15 @@ int Serve(const std::string& config_file) {
   metrics::MetricsSampler sampler(**cri, clock, mo);
   sampler.Start();
 
-  core::ContainerGroupService groups(**store, clock, config.topology);
+  core::AdmissionPolicy admission;
+  MachineResources machine = DetectMachine("/proc", "/sys/fs/cgroup");
+  admission.capacity = NodeCapacityFor(config, machine);
+  admission.max_groups_per_account = config.group_quota;
+  spdlog::info("node capacity for container groups: {} vCPUs, {:.2f} GiB (machine: {} CPUs, "
+               "{:.2f} GiB); {} live groups per account",
+               admission.capacity.cpu, admission.capacity.memory_gib, machine.cpu,
+               machine.memory_gib, config.group_quota);
+  core::ContainerGroupService groups(**store, clock, config.topology, admission);
   core::ImageCacheService image_caches(
       **store, clock, config.topology,
       [&image_cache_controller](const std::string& id) { image_cache_controller.Enqueue(id); });

@@ -441,6 +441,13 @@ TEST_P(StoreConformanceTest, ClientTokenMakesCreateIdempotent) {
   EXPECT_EQ(existing, GroupId(1));
   EXPECT_EQ(*r4, *r3);
 
+  // The token can be looked up without creating anything.
+  StatusOr<std::optional<std::string>> found = store_->FindClientToken(retry);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->value_or(""), GroupId(1));
+  ClientTokenRecord unused{kAccount, "token-unused", "fingerprint-1", ""};
+  EXPECT_FALSE(store_->FindClientToken(unused)->has_value());
+
   // Same token, different request.
   ClientTokenRecord other = token;
   other.fingerprint = "fingerprint-2";
@@ -450,6 +457,7 @@ TEST_P(StoreConformanceTest, ClientTokenMakesCreateIdempotent) {
   EXPECT_EQ(mismatch.status().cls(), StatusClass::kInvalidArgument);
   EXPECT_EQ(mismatch.status().api_code(), "IdempotentParameterMismatch");
   EXPECT_EQ(existing, "");
+  EXPECT_EQ(store_->FindClientToken(other).status().api_code(), "IdempotentParameterMismatch");
   EXPECT_EQ(store_->GetGroup(GroupId(3)).status().cls(), StatusClass::kNotFound);
 
   // Tokens are per account.

@@ -1,3 +1,4 @@
+#include "api/cloud_only_params.h"
 #include "api/handlers/handlers.h"
 
 namespace openeci::api {
@@ -5,6 +6,10 @@ namespace openeci::api {
 Status RejectUnsupported(const Params& params) {
   std::vector<std::string> left = params.Unconsumed();
   if (left.empty()) return Status::Ok();
+  if (std::optional<std::string> why = CloudOnlyReason(left.front())) {
+    return InvalidParameter("The parameter \"" + left.front() + "\" " + *why +
+                            "; remove it from the request.");
+  }
   return InvalidParameter("The parameter \"" + left.front() +
                           "\" is not supported by this OpenECI node; remove it from the request.");
 }

@@ -18,13 +18,10 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
           env.image_caches->CheckUsable(ctx.caller.account_id, spec.image_snapshot_id));
     }
   }
-  if (dry_run.value_or(false)) {
-    RETURN_IF_ERROR(env.groups.Check(spec));
-    return Status(StatusClass::kInvalidArgument, "DryRunOperation",
-                  "Request validation has been passed with DryRun flag set.");
-  }
-  ASSIGN_OR_RETURN(std::string id, env.groups.Create(ctx.caller.account_id, std::move(spec),
-                                                     client_token, ctx.fingerprint));
+  // DryRun=true: every check of a real create, answered DryRunOperation; nothing is stored.
+  ASSIGN_OR_RETURN(std::string id,
+                   env.groups.Create(ctx.caller.account_id, std::move(spec), client_token,
+                                     ctx.fingerprint, dry_run.value_or(false)));
   boost::json::object out;
   out["ContainerGroupId"] = id;
   return out;

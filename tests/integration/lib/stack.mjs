@@ -261,6 +261,9 @@ export class Stack {
       OPENECI_BACKOFF_MAX_MS: '2000',
       // busybox `sleep` is PID 1 of its container and ignores SIGTERM: keep deletes quick.
       OPENECI_STOP_GRACE_SECONDS: '2',
+      // Node capacity admission counts vCPUs: suites that create many groups on a 2-core test
+      // machine are not about capacity (validation.test.mjs configures a small node itself).
+      OPENECI_CPU_OVERCOMMIT: '32',
       ...this.extraEnv,
     };
   }
