@@ -35,6 +35,7 @@
 #include "controller/pod_settings.h"
 #include "controller/prober.h"
 #include "controller/pull_observer.h"
+#include "controller/pull_watcher.h"
 #include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
@@ -63,6 +64,12 @@ struct ControllerOptions {
   // volumes stays Pending with a FailedMount event.
   VolumeManager* volumes = nullptr;
   PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
+  // containerd's in-flight downloads, polled every pull_poll_interval while an image is pulled
+  // to record PullProgress events (see PullProgressThrottle). Empty: Pulling/Pulled only.
+  IngestLister pull_ingests;
+  std::chrono::milliseconds pull_poll_interval{200};
+  std::chrono::milliseconds pull_progress_interval{1000};
+  int pull_progress_budget = 16;  // PullProgress events per image pull (a group keeps 50)
 };
 
 class Controller {
