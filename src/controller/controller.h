@@ -1,9 +1,9 @@
 // Controller: makes the runtime follow the store, level-triggered, Kubernetes-style. For each
 // container group it compares the desired state (spec, restart generation, deletion in the
 // store) with what the runtime reports (sandboxes and containers labelled with the group ID)
-// and takes the next steps: pull images, run the sandbox, create and start containers,
-// restart them per RestartPolicy with back-off, release finished groups, tear down deleted
-// ones. It records what it did as events and writes the observed status back with
+// and takes the next steps: pull images (with PullProgress events while containerd downloads
+// them, see pull_watcher.h), run the sandbox, create and start containers, restart them per
+// RestartPolicy with back-off, release finished groups, tear down deleted ones. It records what it did as events and writes the observed status back with
 // compare-and-swap. Nothing it needs is kept only in memory: after a crash it rebuilds
 // everything from the store and the runtime, re-adopts running sandboxes and removes the ones
 // no group owns. This is the part that later runs unchanged as a per-machine node agent.
