@@ -79,7 +79,8 @@ void PrintNewEvents(const boost::json::array& events, std::set<std::string>& see
 std::string PickContainer(const boost::json::object& group, const std::string& name);
 
 // Polls the group until it is Running (0), has failed (1) or `timeout` passed (1), printing each
-// status change and each new event. Used by `run --wait` and `create --wait`.
+// status change and each new event (PullProgress events rewrite one line when stderr is a
+// terminal). Used by `run --wait` and `create --wait`.
 int WaitForRunning(Context& ctx, const std::string& group_id, std::chrono::seconds timeout);
 
 }  // namespace openeci::cli

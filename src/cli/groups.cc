@@ -5,6 +5,8 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "cli/cli_error.h"
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -43,6 +45,49 @@ std::string FatalContainerState(const json::object& group) {
   }
   return "";
 }
+
+// What makes an event new to a watcher: a grown Count prints it again.
+std::string EventKey(const json::value& e) {
+  return Str(e, "Reason") + "\x1f" + Str(e, "Message") + "\x1f" + Str(e, "FirstTimestamp") +
+         "\x1f" + std::to_string(static_cast<int64_t>(Num(e, "Count")));
+}
+
+// "  Type<TAB>Reason<TAB>Message (xN)".
+std::string EventLine(const json::value& e) {
+  const auto count = static_cast<int64_t>(Num(e, "Count"));
+  return "  " + Str(e, "Type") + "\t" + Str(e, "Reason") + "\t" + Str(e, "Message") +
+         (count > 1 ? " (x" + std::to_string(count) + ")" : "");
+}
+
+// The output of a wait, on stderr. On a terminal the PullProgress events rewrite one line
+// (the next other line keeps the last of them); elsewhere each is a plain line. Not
+// thread-safe.
+class WaitPrinter {
+ public:
+  WaitPrinter() : tty_(isatty(STDERR_FILENO) != 0) {}
+  void Events(const json::array& events) {
+    for (const json::value& e : events) {
+      if (!seen_.insert(EventKey(e)).second) continue;
+      if (tty_ && Str(e, "Reason") == "PullProgress") {
+        std::cerr << "\r\x1b[K" << EventLine(e) << std::flush;
+        open_ = true;
+      } else {
+        Line(EventLine(e));
+      }
+    }
+  }
+  // One whole line.
+  void Line(const std::string& text) {
+    if (open_) std::cerr << "\n";
+    open_ = false;
+    std::cerr << text << std::endl;
+  }
+
+ private:
+  const bool tty_;
+  bool open_ = false;  // a progress line waits for its newline
+  std::set<std::string> seen_;
+};
 
 }  // namespace
 
@@ -83,12 +128,7 @@ void RemoveEach(Context& ctx, const std::vector<std::string>& refs, const Remove
 
 void PrintNewEvents(const json::array& events, std::set<std::string>& seen) {
   for (const json::value& e : events) {
-    const auto count = static_cast<int64_t>(Num(e, "Count"));
-    const std::string key = Str(e, "Reason") + "\x1f" + Str(e, "Message") + "\x1f" +
-                            Str(e, "FirstTimestamp") + "\x1f" + std::to_string(count);
-    if (!seen.insert(key).second) continue;
-    std::cerr << "  " << Str(e, "Type") << "\t" << Str(e, "Reason") << "\t" << Str(e, "Message")
-              << (count > 1 ? " (x" + std::to_string(count) + ")" : "") << std::endl;
+    if (seen.insert(EventKey(e)).second) std::cerr << EventLine(e) << std::endl;
   }
 }
 
@@ -134,34 +174,34 @@ std::string PickContainer(const json::object& group, const std::string& name) {
 int WaitForRunning(Context& ctx, const std::string& group_id, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last_status;
-  std::set<std::string> seen_events;
+  WaitPrinter out;
   while (true) {
     json::object group = FindGroup(ctx, group_id);
-    PrintNewEvents(Arr(group, "Events"), seen_events);
+    out.Events(Arr(group, "Events"));
     const std::string status = Str(group, "Status");
     if (status != last_status) {
-      std::cerr << "Status: " << status << std::endl;
+      out.Line("Status: " + status);
       last_status = status;
     }
     if (status == "Running") {
-      std::cerr << group_id << " is Running (IP " << Str(group, "IntranetIp") << ")" << std::endl;
+      out.Line(group_id + " is Running (IP " + Str(group, "IntranetIp") + ")");
       return 0;
     }
     if (status == "Succeeded") {
-      std::cerr << group_id << " ran to completion before it could be seen Running" << std::endl;
+      out.Line(group_id + " ran to completion before it could be seen Running");
       return 0;
     }
     if (status == "Failed" || status == "Expired") {
-      std::cerr << "Error: " << group_id << " is " << status << std::endl;
+      out.Line("Error: " + group_id + " is " + status);
       return static_cast<int>(ExitCode::kApiError);
     }
     if (std::string fatal = FatalContainerState(group); !fatal.empty()) {
-      std::cerr << "Error: " << group_id << " cannot start: " << fatal << std::endl;
+      out.Line("Error: " + group_id + " cannot start: " + fatal);
       return static_cast<int>(ExitCode::kApiError);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "Error: " << group_id << " is still " << status << " after "
-                << timeout.count() << "s" << std::endl;
+      out.Line("Error: " + group_id + " is still " + status + " after " +
+               std::to_string(timeout.count()) + "s");
       return static_cast<int>(ExitCode::kApiError);
     }
     std::this_thread::sleep_for(kWaitPollInterval);

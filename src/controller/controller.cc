@@ -116,6 +116,8 @@ class Controller::Pass {
   // The API bumped restart_generation: removes the old sandbox, resets the status to the spec.
   Status BeginNewGeneration(const std::vector<runtime::SandboxInfo>& sandboxes);
   Status EnsureImages();
+  // PullImage; with options_.pull_ingests, PullProgress events on `object` meanwhile.
+  Status Pull(const std::string& image, const std::string& object);
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
                        const std::vector<runtime::ContainerInfo>& all,
@@ -378,7 +380,7 @@ Status Controller::Pass::EnsureImages() {
     }
     Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
     auto started = std::chrono::steady_clock::now();
-    Status st = c_.runtime_.PullImage(spec.image, AuthFor(g_.spec.credentials, spec.image));
+    Status st = Pull(spec.image, object);
     ReportPull(c_.options_.pull_observer, PullSource::kContainerGroup, st.ok(), started);
     if (!st.ok()) {
       int failures;
@@ -410,6 +412,27 @@ Status Controller::Pass::EnsureImages() {
   std::lock_guard lock(c_.pull_mu_);
   c_.pull_failures_.erase(g_.id);
   return Status::Ok();
+}
+
+Status Controller::Pass::Pull(const std::string& image, const std::string& object) {
+  const std::optional<runtime::RegistryAuth> auth = AuthFor(g_.spec.credentials, image);
+  auto pull = [&] { return c_.runtime_.PullImage(image, auth); };
+  if (!c_.options_.pull_ingests) return pull();
+  PullProgressThrottle throttle(c_.options_.pull_progress_interval,
+                                c_.options_.pull_progress_budget);
+  std::string last_message;
+  // On the watcher's side thread while this one waits in PullImage; Event only reads g_.id.
+  auto on_poll = [&](const runtime::PullProgress& progress, bool final) {
+    if (final || progress.bytes_total() == 0) return;  // the Pulled event says the rest
+    std::string message = PullProgressMessage(image, progress);
+    if (message == last_message) return;
+    if (!throttle.Due(std::chrono::steady_clock::now(), !progress.just_completed().empty())) {
+      return;
+    }
+    Event("Normal", object, "PullProgress", message);
+    last_message = std::move(message);
+  };
+  return PullWatched(pull, c_.options_.pull_ingests, c_.options_.pull_poll_interval, on_poll);
 }
 
 StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(

@@ -1,9 +1,9 @@
 // Controller: makes the runtime follow the store, level-triggered, Kubernetes-style. For each
 // container group it compares the desired state (spec, restart generation, deletion in the
 // store) with what the runtime reports (sandboxes and containers labelled with the group ID)
-// and takes the next steps: pull images, run the sandbox, create and start containers,
-// restart them per RestartPolicy with back-off, release finished groups, tear down deleted
-// ones. It records what it did as events and writes the observed status back with
+// and takes the next steps: pull images (with PullProgress events while containerd downloads
+// them, see pull_watcher.h), run the sandbox, create and start containers, restart them per
+// RestartPolicy with back-off, release finished groups, tear down deleted ones. It records what it did as events and writes the observed status back with
 // compare-and-swap. Nothing it needs is kept only in memory: after a crash it rebuilds
 // everything from the store and the runtime, re-adopts running sandboxes and removes the ones
 // no group owns. This is the part that later runs unchanged as a per-machine node agent.
@@ -35,6 +35,7 @@
 #include "controller/pod_settings.h"
 #include "controller/prober.h"
 #include "controller/pull_observer.h"
+#include "controller/pull_watcher.h"
 #include "controller/volume_manager.h"
 #include "controller/work_queue.h"
 #include "core/model.h"
@@ -66,6 +67,12 @@ struct ControllerOptions {
   PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
   core::RetentionPolicy retention;      // when finished groups' records are removed
   std::chrono::milliseconds retention_sweep_interval{1000};
+  // containerd's in-flight downloads, polled every pull_poll_interval while an image is pulled
+  // to record PullProgress events (see PullProgressThrottle). Empty: Pulling/Pulled only.
+  IngestLister pull_ingests;
+  std::chrono::milliseconds pull_poll_interval{200};
+  std::chrono::milliseconds pull_progress_interval{1000};
+  int pull_progress_budget = 16;  // PullProgress events per image pull (a group keeps 50)
 };
 
 class Controller {

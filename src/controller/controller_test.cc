@@ -79,7 +79,8 @@ class ControllerTest : public ::testing::Test {
   }
 
   // A controller over the same store, runtime and clock, as OpenECI builds it after a restart.
-  std::unique_ptr<Controller> NewController() {
+  std::unique_ptr<Controller> NewController(
+      const std::function<void(ControllerOptions&)>& tweak = {}) {
     ControllerOptions options;
     options.retention = retention_;
     options.backoff_base = seconds(10);
@@ -87,6 +88,7 @@ class ControllerTest : public ::testing::Test {
     options.stop_grace = seconds(5);
     options.log_root = LogRoot();
     options.volumes = volumes_.get();
+    if (tweak) tweak(options);
     return std::make_unique<Controller>(*store_, runtime_, clock_, options);
   }
 
@@ -292,6 +294,58 @@ TEST_F(ControllerTest, MissingImageIsPulledBeforeTheContainerIsCreated) {
   ASSERT_EQ(runtime_.Pulls().size(), 1u);
   EXPECT_EQ(runtime_.Pulls()[0].image, kPrivateImage);
   EXPECT_FALSE(runtime_.Pulls()[0].auth.has_value());
+}
+
+TEST_F(ControllerTest, SlowPullRecordsThrottledPullProgressEvents) {
+  constexpr int64_t kMiB = 1 << 20;
+  std::atomic<int> looks{0};
+  controller_ = NewController([&looks](ControllerOptions& o) {
+    o.pull_poll_interval = milliseconds(10);
+    o.pull_progress_interval = milliseconds(100);
+    o.pull_progress_budget = 4;
+    // containerd's downloads as they would go: a 64 MiB layer growing by 1 MiB a look, a small
+    // one that completes (vanishes) at the fifth look.
+    o.pull_ingests = [&looks]() -> StatusOr<std::vector<runtime::IngestStatus>> {
+      const int n = ++looks;
+      std::vector<runtime::IngestStatus> active{
+          {"layer-sha256:aaaa", std::min(n, 64) * kMiB, 64 * kMiB}};
+      if (n < 5) active.push_back({"layer-sha256:bbbb", n * 1024, 8 * 1024});
+      return active;
+    };
+  });
+  runtime_.DelayPulls(milliseconds(700));
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  EXPECT_GE(looks.load(), 5);
+  std::vector<std::string> progress;
+  for (const core::Event& e : Events(id)) {
+    if (e.reason == "PullProgress") progress.push_back(e.message);
+  }
+  ASSERT_GE(progress.size(), 2u);
+  EXPECT_LE(progress.size(), 4u) << "the budget caps the events of one pull";
+  const std::string prefix = "Pulling image \"" + std::string(kPrivateImage) + "\": ";
+  EXPECT_EQ(progress[0], prefix + "layer 0 of 2 done, 1.0 MiB of 64.0 MiB");
+  EXPECT_EQ(progress[1].rfind(prefix + "layer 1 of 2 done, ", 0), 0u) << progress[1];
+  std::vector<std::string> reasons = Reasons(id, id + ".app");
+  EXPECT_EQ(reasons.front(), "Pulling");
+  EXPECT_EQ(reasons[progress.size() + 1], "Pulled");
+}
+
+TEST(PullProgressThrottleTest, IntervalLayersAndBudget) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0{};
+  PullProgressThrottle throttle(milliseconds(1000), 6);
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(1), false));
+  EXPECT_FALSE(throttle.Due(t0 + milliseconds(500), false));
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(600), true)) << "a completed layer is shown";
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(1600), false));
+  EXPECT_FALSE(throttle.Due(t0 + milliseconds(2600), false)) << "past half: twice the wait";
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(3600), false));
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(7600), false));
+  EXPECT_TRUE(throttle.Due(t0 + milliseconds(9000), true));
+  EXPECT_FALSE(throttle.Due(t0 + milliseconds(99000), true)) << "budget spent";
+  EXPECT_EQ(HumanBytes(512), "512 B");
+  EXPECT_EQ(HumanBytes(12900000), "12.3 MiB");
 }
 
 TEST_F(ControllerTest, PullPolicyAlwaysPullsAPresentImage) {

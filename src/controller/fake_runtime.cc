@@ -1,5 +1,7 @@
 #include "controller/fake_runtime.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <chrono>
 
@@ -161,8 +163,19 @@ StatusOr<bool> FakeRuntime::ImageExists(const std::string& image) {
   return images_.count(runtime::NormalizeImage(image)) > 0;
 }
 
+void FakeRuntime::DelayPulls(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mu_);
+  pull_delay_ = delay;
+}
+
 Status FakeRuntime::PullImage(const std::string& image,
                               const std::optional<runtime::RegistryAuth>& auth) {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(mu_);
+    delay = pull_delay_;
+  }
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
   std::lock_guard lock(mu_);
   ++calls_.pull_image;
   pulls_.push_back({image, auth});

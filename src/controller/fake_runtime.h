@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,8 @@ class FakeRuntime final : public runtime::Runtime {
   // From now on every PullImage fails with `message` (the registry's explanation); an empty
   // message makes pulls succeed again.
   void FailPulls(std::string message);
+  // From now on every PullImage takes `delay` of real time (for the pull progress watcher).
+  void DelayPulls(std::chrono::milliseconds delay);
   std::vector<Pull> Pulls() const;
   Calls calls() const;
   // The running container `id` exits with `exit_code` now. kNotFound when unknown,
@@ -153,6 +156,7 @@ class FakeRuntime final : public runtime::Runtime {
   std::map<std::string, uint64_t> image_sizes_;               // guarded by mu_
   std::string pull_error_;                                    // guarded by mu_
   std::vector<Pull> pulls_;                                   // guarded by mu_
+  std::chrono::milliseconds pull_delay_{0};                   // guarded by mu_
   Calls calls_;                                               // guarded by mu_
   std::map<std::string, Sandbox> sandboxes_;                  // guarded by mu_
   std::map<std::string, runtime::ContainerInfo> containers_;  // guarded by mu_

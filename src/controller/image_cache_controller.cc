@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "controller/pull_watcher.h"
 #include "controller/registry_auth.h"
 #include "core/image_cache_service.h"
 #include "runtime/image_ref.h"
@@ -254,13 +255,11 @@ Status ImageCacheController::Build(core::ImageCache cache) {
 
 Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::string& image) {
   const std::optional<runtime::RegistryAuth> auth = AuthFor(cache.credentials, image);
-  runtime::PullProgress progress;
-  // One look at containerd's downloads; returns whether `cache` changed.
-  auto poll = [&] {
-    StatusOr<std::vector<runtime::IngestStatus>> active = options_.pull_probe->Active();
-    if (!active.ok()) return false;
-    progress.Update(*active);
-    bool changed = false;
+  auto last_write = std::chrono::steady_clock::now();
+  bool dirty = false;
+  bool write_failed = false;
+  // Runs on the watcher's side thread (the caller waits in PullImage), then once more after.
+  auto on_poll = [&](const runtime::PullProgress& progress, bool final) {
     for (const runtime::IngestStatus& layer : progress.just_completed()) {
       const size_t colon = layer.ref.find(':');
       const std::string digest = layer.ref.substr(colon == std::string::npos ? 0 : colon + 1);
@@ -268,54 +267,33 @@ Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::str
                     "Received layer " + digest.substr(0, 12) + " (" +
                         std::to_string(layer.total) + " bytes) of image " + Quoted(image),
                     Now());
-      changed = true;
+      dirty = true;
     }
     const int permille = static_cast<int>(progress.fraction() * 1000);
     if (permille != cache.current_image_permille) {
       cache.current_image_permille = permille;
-      changed = true;
+      dirty = true;
     }
-    return changed;
+    const auto now = std::chrono::steady_clock::now();
+    if (final || !dirty || write_failed || now - last_write < options_.progress_write_interval) {
+      return;  // the final state is written by the caller
+    }
+    // A lost compare-and-swap (DeleteImageCache meanwhile) ends the progress writes; the
+    // write after the pull fails the same way and the next pass removes the cache.
+    StatusOr<int64_t> rev = store_.UpdateImageCache(cache, cache.revision);
+    if (rev.ok()) {
+      cache.revision = *rev;
+    } else {
+      write_failed = true;
+      spdlog::info("image cache {}: progress not stored: {}", cache.id, rev.status().ToString());
+    }
+    dirty = false;
+    last_write = now;
   };
-  std::mutex mu;
-  std::condition_variable cv;
-  bool pulled = false;
-  // Only this thread touches `cache` and `progress` until the join below.
-  std::thread watcher([&] {
-    auto last_write = std::chrono::steady_clock::now();
-    bool dirty = false;
-    bool write_failed = false;
-    std::unique_lock lock(mu);
-    while (!cv.wait_for(lock, options_.pull_poll_interval, [&] { return pulled; })) {
-      lock.unlock();
-      dirty = poll() || dirty;
-      const auto now = std::chrono::steady_clock::now();
-      if (dirty && !write_failed && now - last_write >= options_.progress_write_interval) {
-        // A lost compare-and-swap (DeleteImageCache meanwhile) ends the progress writes; the
-        // write after the pull fails the same way and the next pass removes the cache.
-        StatusOr<int64_t> rev = store_.UpdateImageCache(cache, cache.revision);
-        if (rev.ok()) {
-          cache.revision = *rev;
-        } else {
-          write_failed = true;
-          spdlog::info("image cache {}: progress not stored: {}", cache.id,
-                       rev.status().ToString());
-        }
-        dirty = false;
-        last_write = now;
-      }
-      lock.lock();
-    }
-  });
-  Status st = runtime_.PullImage(image, auth);
-  {
-    std::lock_guard lock(mu);
-    pulled = true;
-  }
-  cv.notify_all();
-  watcher.join();
-  if (st.ok()) poll();  // the layers that finished since the last look
-  return st;
+  runtime::PullProgressProbe* probe = options_.pull_probe;
+  return controller::PullWatched([&] { return runtime_.PullImage(image, auth); },
+                                 [probe] { return probe->Active(); },
+                                 options_.pull_poll_interval, on_poll);
 }
 
 Status ImageCacheController::Remove(const core::ImageCache& cache) {

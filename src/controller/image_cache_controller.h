@@ -3,10 +3,11 @@
 // images and takes the next step:
 //   * Creating: pull each image not yet pulled (with the matching ImageRegistryCredential),
 //     one event pair per image, Progress = images pulled / images. The CRI pull call reports
-//     no layer progress; with a PullProgressProbe, a side thread polls containerd's in-flight
-//     layer downloads while the pull blocks and stores the current image's received fraction
-//     (at most once per progress_write_interval) plus one event per completed layer. The
-//     probe sees every download of the namespace, so concurrent pulls blur the estimate.
+//     no layer progress; with a PullProgressProbe, a side thread (controller/pull_watcher.h)
+//     polls containerd's in-flight layer downloads while the pull blocks and stores the
+//     current image's received fraction (at most once per progress_write_interval) plus one
+//     event per completed layer. The probe sees every download of the namespace, so
+//     concurrent pulls blur the estimate.
 //     Then check the images' total size
 //     (runtime ListImages) against ImageCacheSize: Ready, or Failed with an event saying why.
 //     A failed pull fails the cache (no retries: the user creates a new cache).

@@ -176,7 +176,14 @@ int Serve(const std::string& config_file) {
   ops::Readiness readiness({&store_probe, &containerd_probe});
   ops::ServerMetrics server_metrics(metric_registry, {store->get(), &containerd_probe});
 
+  // Byte progress of image pulls (PullProgress events of groups, Progress of image caches);
+  // without it groups record Pulling/Pulled only and cache Progress counts whole images.
+  auto pull_probe = runtime::PullProgressProbe::Connect((*containerd)->socket_path());
+  if (!pull_probe.ok()) spdlog::warn("pull progress: {}", pull_probe.status().ToString());
   controller::ControllerOptions co;
+  if (pull_probe.ok()) {
+    co.pull_ingests = [probe = pull_probe->get()] { return probe->Active(); };
+  }
   co.workers = config.controller_workers;
   co.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
   co.backoff_base = std::chrono::milliseconds(config.backoff_base_ms);
@@ -194,9 +201,6 @@ int Serve(const std::string& config_file) {
     spdlog::critical("controller: {}", st.ToString());
     return 1;
   }
-  // Byte progress of image cache pulls; without it Progress counts whole images.
-  auto pull_probe = runtime::PullProgressProbe::Connect((*containerd)->socket_path());
-  if (!pull_probe.ok()) spdlog::warn("pull progress: {}", pull_probe.status().ToString());
   controller::ImageCacheControllerOptions ico;
   ico.pull_probe = pull_probe.ok() ? pull_probe->get() : nullptr;
   ico.pull_observer = &server_metrics;

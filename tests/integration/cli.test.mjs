@@ -2,14 +2,16 @@
 // stack, the way a person uses it at a terminal: configure a profile, run --wait, ps, describe,
 // logs and logs -f, exec (plain, and -it inside a pseudo-terminal with a resize), rm, restart,
 // image-cache create/ls/rm, top --once, regions, --output json, create -f, and the documented
-// exit codes (1 API error, 2 usage, 3 connection, exec passes the remote code through).
+// exit codes (1 API error, 2 usage, 3 connection, exec passes the remote code through), and
+// the pull progress run --wait shows for an image pulled through a throttling proxy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { startStack, sleep, inSubnet, freePort, REGION, ZONE, REPO_ROOT } from './lib/stack.mjs';
+import net from 'node:net';
+import { spawn, execFileSync } from 'node:child_process';
+import { startStack, sleep, inSubnet, freePort, REGION, ZONE, REPO_ROOT, SLEEPER } from './lib/stack.mjs';
 
 const ECI = process.env.OPENECI_ECI_BIN ?? [
   path.join(REPO_ROOT, 'build/dev/src/cli/eci'),
@@ -55,6 +57,60 @@ async function eciOk(args, opts) {
 // Rows of a table as arrays of cells (split on runs of 2+ spaces), header first.
 function table(text) {
   return text.trimEnd().split('\n').map((line) => line.trim().split(/\s{2,}/));
+}
+
+// Listens on 127.0.0.1 and forwards each connection to `targetPort`, passing the replies on at
+// about `bytesPerSecond`, so that a pull through it lasts a few seconds. Resolves
+// {port, close()}.
+function slowProxy(targetPort, bytesPerSecond) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const t0 = Date.now();
+    let sent = 0;
+    client.pipe(upstream);
+    upstream.on('data', (chunk) => {
+      client.write(chunk);
+      sent += chunk.length;
+      const ahead = (sent / bytesPerSecond) * 1000 - (Date.now() - t0);
+      if (ahead > 0) {
+        upstream.pause();
+        setTimeout(() => upstream.resume(), ahead);
+      }
+    });
+    upstream.on('end', () => client.end());
+    for (const s of [client, upstream]) {
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: server.address().port,
+    close: () => { for (const s of sockets) s.destroy(); server.close(); },
+  })));
+}
+
+// Pushes busybox plus two layers of 3 MiB of random bytes (never seen by containerd, so the
+// pull really downloads them) to the open registry as `repoTag`.
+function pushRandomImage(repoTag) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oeci-cli-img-'));
+  const layout = path.join(dir, 'layout');
+  const bundle = path.join(dir, 'bundle');
+  try {
+    execFileSync('skopeo', ['copy', '-q', `oci-archive:${stack.imageArchives.busybox}`,
+      `oci:${layout}:1`]);
+    for (const i of [0, 1]) {
+      execFileSync('umoci', ['unpack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
+      execFileSync('sh', ['-c', `head -c 3145728 /dev/urandom > ${bundle}/rootfs/blob${i}`]);
+      execFileSync('umoci', ['repack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:1`,
+      `docker://${stack.openRegistry.host}/${repoTag}`]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 before(async () => {
@@ -119,6 +175,31 @@ test('run --wait prints the state changes and events until Running', async () =>
   // The process really runs with that environment.
   const proc = (await stack.runningContainer(webId)).proc;
   assert.equal(proc.env.GREETING, 'hello world');
+});
+
+test('run --wait shows the byte progress of a slow pull before Running', async () => {
+  pushRandomImage('slow/big:1');
+  const proxy = await slowProxy(stack.openRegistry.port, 1024 * 1024);
+  try {
+    const image = `127.0.0.1:${proxy.port}/slow/big:1`;
+    const r = await eciOk(['run', '--name', 'cli-slow-pull', '--image', image, '--wait',
+      '--timeout', '120s', '--', ...SLEEPER]);
+    const id = r.stdout.trim();
+    stack.track(id);
+    // Not a terminal: each progress event is a plain line.
+    const progress = new RegExp(`PullProgress\\tPulling image "${image}": ` +
+      '(layer \\d+ of \\d+ done, )?[\\d.]+ (B|KiB|MiB) of [\\d.]+ MiB');
+    const lines = r.stderr.split('\n');
+    const first = lines.findIndex((l) => progress.test(l));
+    assert.ok(first >= 0, `no progress line:\n${r.stderr}`);
+    const shown = lines.filter((l) => progress.test(l));
+    console.error(`# ${shown.length} progress line(s), last: ${shown.at(-1).trim()}`);
+    assert.ok(first < lines.findIndex((l) => l === 'Status: Running'), r.stderr);
+    assert.ok(lines.findIndex((l) => /\tPulled\t/.test(l)) > first, r.stderr);
+    await eciOk(['rm', id]);
+  } finally {
+    proxy.close();
+  }
 });
 
 test('run --wait fails with exit code 1 when the image cannot be pulled', async () => {

@@ -86,10 +86,17 @@ double PullProgress::Update(const std::vector<IngestStatus>& active) {
     received += std::min(layer.offset, layer.total);
     total += layer.total;
   }
+  received_ = received;
+  total_ = total;
   if (total > 0) {
     fraction_ = std::max(fraction_, static_cast<double>(received) / static_cast<double>(total));
   }
   return fraction_;
+}
+
+int PullProgress::layers_done() const {
+  return static_cast<int>(std::count_if(layers_.begin(), layers_.end(),
+                                        [](const auto& entry) { return entry.second.done; }));
 }
 
 }  // namespace openeci::runtime

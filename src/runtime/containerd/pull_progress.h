@@ -57,6 +57,11 @@ class PullProgress {
   // The layer refs that completed (vanished) in the last Update, with their sizes.
   const std::vector<IngestStatus>& just_completed() const { return just_completed_; }
   double fraction() const { return fraction_; }
+  // Totals over the layers seen so far (a layer not started yet is not counted anywhere).
+  int layers_seen() const { return static_cast<int>(layers_.size()); }
+  int layers_done() const;
+  int64_t bytes_received() const { return received_; }
+  int64_t bytes_total() const { return total_; }
 
  private:
   struct Layer {
@@ -67,6 +72,8 @@ class PullProgress {
   std::map<std::string, Layer> layers_;
   std::vector<IngestStatus> just_completed_;
   double fraction_ = 0;
+  int64_t received_ = 0;
+  int64_t total_ = 0;
 };
 
 }  // namespace openeci::runtime
