@@ -8,16 +8,7 @@ ActionResult CreateContainerGroup(ApiEnv& env, const RequestContext& ctx, Params
   std::string client_token = params.Get("ClientToken").value_or("");
   ASSIGN_OR_RETURN(std::optional<bool> dry_run, params.GetBool("DryRun"));
   RETURN_IF_ERROR(RejectUnsupported(params));
-  if (!spec.image_snapshot_id.empty() || spec.auto_match_image_cache) {
-    if (env.image_caches == nullptr) {
-      return InvalidParameter("The parameters \"ImageSnapshotId\" and \"AutoMatchImageCache\" "
-                              "need image caches, which this OpenECI node does not enable.");
-    }
-    if (!spec.image_snapshot_id.empty()) {
-      RETURN_IF_ERROR(
-          env.image_caches->CheckUsable(ctx.caller.account_id, spec.image_snapshot_id));
-    }
-  }
+  RETURN_IF_ERROR(CheckImageCacheUse(env, ctx, spec));
   // DryRun=true: every check of a real create, answered DryRunOperation; nothing is stored.
   ASSIGN_OR_RETURN(std::string id,
                    env.groups.Create(ctx.caller.account_id, std::move(spec), client_token,
