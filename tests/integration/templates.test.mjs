@@ -33,7 +33,7 @@ function sampleTemplate(name) {
     resourceGroupId: 'rg-hfh4hjf6hdfeur8h9',
     containerGroupName: name,
     instanceType: 'ecs.t5-lc1m2.large',
-    resources: { cpu: 1.0, memory: 1.0 },
+    resources: { cpu: 1.0, memory: 2.0 },
     tags: [{ key: 'createdFrom', value: 'template' }, { key: 'version', value: '1.0.4' }],
     spec: {
       containers: [{
@@ -119,7 +119,7 @@ test('create from the sample template: the group runs as the template says', asy
   const g = await running(firstId);
   assert.equal(g.containerGroupName, 'template-test');
   assert.equal(g.cpu, 1);
-  assert.equal(g.memory, 1);
+  assert.equal(g.memory, 2);
   assert.equal(g.instanceType, 'ecs.t5-lc1m2.large');
   assert.equal(g.resourceGroupId, 'rg-hfh4hjf6hdfeur8h9');
   assert.deepEqual(g.tags.map((t) => [t.key, t.value]), [['createdFrom', 'template'], ['version', '1.0.4']]);
@@ -136,7 +136,7 @@ test('export returns the template, and creating from it gives an equivalent grou
   assert.equal(exported.VSwitchId, VSWITCH);
   assert.equal(exported.SecurityGroupId, SECURITY_GROUP);
   assert.equal(exported.ContainerGroupName, 'template-test');
-  assert.deepEqual(exported.Resources, { Cpu: 1, Memory: 1 });
+  assert.deepEqual(exported.Resources, { Cpu: 1, Memory: 2 });
   assert.equal(exported.Spec.RestartPolicy, 'Always');
   assert.deepEqual(exported.Spec.InitContainers, []);
   const c = exported.Spec.Containers[0];

@@ -109,13 +109,13 @@ test('only Pending or Running groups can be updated', async () => {
 });
 
 test('no change, a group Cpu change and unknown fields are refused', async () => {
-  const { id } = await runningGroup('update-refused', { tag: [{ key: 'env', value: 'dev' }], cpu: 1, memory: 1 });
+  const { id } = await runningGroup('update-refused', { tag: [{ key: 'env', value: 'dev' }], cpu: 1, memory: 2 });
   await expectApiError(update({ containerGroupId: id }), { code: 'NoNeedUpdate', status: 400 });
   await expectApiError(update({ containerGroupId: id, tag: [{ key: 'env', value: 'dev' }], cpu: 1 }),
     { code: 'NoNeedUpdate', status: 400 });
   await expectApiError(update({ containerGroupId: id, cpu: 2 }),
     { code: 'InvalidParameter', status: 400, message: /"Cpu" cannot be updated/ });
-  await expectApiError(update({ containerGroupId: id, memory: 2, tag: [{ key: 'env', value: 'x' }] }),
+  await expectApiError(update({ containerGroupId: id, memory: 4, tag: [{ key: 'env', value: 'x' }] }),
     { code: 'InvalidParameter', status: 400, message: /"Memory" cannot be updated/ });
   await expectApiError(update({ containerGroupId: id, updateType: 'IncrementalUpdate' }),
     { code: 'InvalidParameter', status: 400, message: /UpdateType/ });

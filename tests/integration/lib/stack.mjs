@@ -261,9 +261,11 @@ export class Stack {
       OPENECI_BACKOFF_MAX_MS: '2000',
       // busybox `sleep` is PID 1 of its container and ignores SIGTERM: keep deletes quick.
       OPENECI_STOP_GRACE_SECONDS: '2',
-      // Node capacity admission counts vCPUs: suites that create many groups on a 2-core test
-      // machine are not about capacity (validation.test.mjs configures a small node itself).
+      // Node capacity admission counts the groups' requested vCPUs and memory (2 vCPU / 4 GiB
+      // each by default): suites that create many tiny groups on a 2-core test machine are not
+      // about capacity (validation.test.mjs configures a small node itself).
       OPENECI_CPU_OVERCOMMIT: '32',
+      OPENECI_MEMORY_OVERCOMMIT: '16',
       ...this.extraEnv,
     };
   }
