@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, $Eci, REGION, SLEEPER, REGISTRY_USER, REGISTRY_PASSWORD, expectApiError, sleep, summarize,
+  startStack, $Eci, REGION, REGISTRY_USER, REGISTRY_PASSWORD, expectApiError, sleep, summarize,
 } from './lib/stack.mjs';
 
 let stack;
@@ -38,17 +38,7 @@ async function runningGroup(name, over = {}) {
   return { id, g };
 }
 
-function mainContainer(over = {}) {
-  return {
-    name: 'main',
-    image: stack.publicImage,
-    imagePullPolicy: 'IfNotPresent',
-    command: SLEEPER,
-    cpu: 0.25,
-    memory: 0.25,
-    ...over,
-  };
-}
+const mainContainer = (over = {}) => stack.mainContainer(over);
 
 test('a tags-only update takes effect without restarting anything', async () => {
   const { id, g } = await runningGroup('update-tags', { tag: [{ key: 'env', value: 'dev' }] });

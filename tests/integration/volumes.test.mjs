@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startStack, $Eci, REGION, SLEEPER, expectApiError, sleep } from './lib/stack.mjs';
+import { startStack, $Eci, REGION, expectApiError, sleep } from './lib/stack.mjs';
 
 let stack;
 before(async () => {
@@ -21,17 +21,7 @@ after(async () => {
 
 const b64 = (s) => Buffer.from(s).toString('base64');
 
-function mainContainer(over = {}) {
-  return {
-    name: 'main',
-    image: stack.publicImage,
-    imagePullPolicy: 'IfNotPresent',
-    command: SLEEPER,
-    cpu: 0.25,
-    memory: 0.25,
-    ...over,
-  };
-}
+const mainContainer = (over = {}) => stack.mainContainer(over);
 
 async function exec(id, command, containerName = 'main') {
   const res = await stack.sdk().execContainerCommand(new $Eci.ExecContainerCommandRequest({

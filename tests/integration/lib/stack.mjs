@@ -407,6 +407,20 @@ export class Stack {
 
   // A minimal valid CreateContainerGroup request (camelCase model fields) with one sleeper
   // container from the open registry; `over` is merged on top.
+  // The SDK's Container of a small sleeper named "main" from the public registry; `over`
+  // replaces or adds fields.
+  mainContainer(over = {}) {
+    return {
+      name: 'main',
+      image: this.publicImage,
+      imagePullPolicy: 'IfNotPresent',
+      command: SLEEPER,
+      cpu: 0.25,
+      memory: 0.25,
+      ...over,
+    };
+  }
+
   groupRequest(name, over = {}) {
     return {
       regionId: REGION,
@@ -415,14 +429,7 @@ export class Stack {
       securityGroupId: SECURITY_GROUP,
       containerGroupName: name,
       restartPolicy: 'Never',
-      container: [{
-        name: 'main',
-        image: this.publicImage,
-        imagePullPolicy: 'IfNotPresent',
-        command: SLEEPER,
-        cpu: 0.25,
-        memory: 0.25,
-      }],
+      container: [this.mainContainer()],
       ...over,
     };
   }
