@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "core/refusal_cases.h"
 #include "core/validation.h"
 
 namespace openeci::core {
@@ -49,12 +50,7 @@ TEST(PodSecurity, AcceptsEverythingTheReferenceAllows) {
   }
 }
 
-struct Case {
-  const char* what;
-  std::function<void(ContainerGroupSpec&)> mutate;
-  const char* code;
-  const char* names;  // the message must contain it
-};
+using Case = testing::RefusalCase;
 
 TEST(PodSecurity, RefusesWithTheParameterNamed) {
   const Case cases[] = {
@@ -141,13 +137,7 @@ TEST(PodSecurity, RefusesWithTheParameterNamed) {
       {"ntp server", [](ContainerGroupSpec& s) { s.ntp_servers = {"ntp.example.com", "a b"}; },
        "InvalidParameter", "NtpServer.2"},
   };
-  for (const Case& c : cases) {
-    ContainerGroupSpec spec = ValidSpec();
-    c.mutate(spec);
-    Status st = ValidatePodSecurity(spec);
-    EXPECT_EQ(st.api_code(), c.code) << c.what << ": " << st.ToString();
-    EXPECT_NE(st.message().find(c.names), std::string::npos) << c.what << ": " << st.message();
-  }
+  testing::ExpectRefusals(ValidSpec(), cases, ValidatePodSecurity);
 }
 
 TEST(PodSecurity, NamespacedSysctls) {

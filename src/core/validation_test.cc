@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/refusal_cases.h"
+
 namespace openeci::core {
 namespace {
 
@@ -36,23 +38,11 @@ TEST(Validation, AcceptsMinimalSpecAndFillsDefaults) {
   EXPECT_EQ(spec.memory_gib, 4);
 }
 
-struct Case {
-  const char* what;
-  void (*mutate)(ContainerGroupSpec&);
-  const char* code;
-  const char* names;  // a substring the message must contain
-};
+using Case = testing::RefusalCase;
 
 // Each case, applied to ValidSpec(), is refused with its code and a message naming `names`.
-template <size_t N>
-void ExpectRefusals(const Case (&cases)[N]) {
-  for (const Case& c : cases) {
-    ContainerGroupSpec spec = ValidSpec();
-    c.mutate(spec);
-    Status st = CheckAll(spec);
-    EXPECT_EQ(st.api_code(), c.code) << c.what << ": " << st.ToString();
-    EXPECT_NE(st.message().find(c.names), std::string::npos) << c.what << ": " << st.message();
-  }
+void ExpectRefusals(std::span<const Case> cases) {
+  testing::ExpectRefusals(ValidSpec(), cases, CheckAll);
 }
 
 TEST(Validation, RefusesWithDocumentedCodes) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/refusal_cases.h"
 #include "core/validation.h"
 
 namespace openeci::core {
@@ -51,12 +52,7 @@ TEST(Volumes, AcceptsEveryHonouredKind) {
   EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
-struct Case {
-  const char* what;
-  void (*mutate)(ContainerGroupSpec&);
-  const char* code;
-  const char* names;  // a substring the message must contain
-};
+using Case = testing::RefusalCase;
 
 TEST(Volumes, RefusesWithDocumentedCodes) {
   const Case cases[] = {
@@ -143,13 +139,7 @@ TEST(Volumes, RefusesWithDocumentedCodes) {
       {"init container without image", [](ContainerGroupSpec& s) { s.init_containers[0].image = ""; },
        "MissingParameter", "InitContainer.1.Image"},
   };
-  for (const Case& c : cases) {
-    ContainerGroupSpec spec = SpecWithVolumes();
-    c.mutate(spec);
-    Status st = ValidateSpec(spec);
-    EXPECT_EQ(st.api_code(), c.code) << c.what << ": " << st.ToString();
-    EXPECT_NE(st.message().find(c.names), std::string::npos) << c.what << ": " << st.message();
-  }
+  testing::ExpectRefusals(SpecWithVolumes(), cases, ValidateSpec);
 }
 
 TEST(Volumes, ParsesQuantities) {
