@@ -539,7 +539,16 @@ export class Stack {
       .split('\n').map((s) => s.trim()).filter(Boolean);
     const out = [];
     for (const id of ids) {
-      const info = JSON.parse(await this.ctr(['containers', 'info', id]));
+      // The controller may remove a container between `ls` and `info` (a finished group
+      // releases its containers at once): one that is gone is simply not listed.
+      let text;
+      try {
+        text = await this.ctr(['containers', 'info', id]);
+      } catch (e) {
+        if (/not found/.test(String(e.stderr ?? e.message))) continue;
+        throw e;
+      }
+      const info = JSON.parse(text);
       const labels = info.Labels ?? {};
       out.push({ id, kind: labels['io.cri-containerd.kind'], labels, info });
     }
