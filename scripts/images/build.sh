@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds OpenECI's offline OCI image archives (no registry, no internet needed).
 #
-#   scripts/images/build.sh [OUT_DIR]      (default OUT_DIR: build/images)
+#   scripts/images/build.sh [OUT_DIR] [big]   (default OUT_DIR: build/images)
 #
 # Produces, idempotently (an archive is rebuilt only when its inputs are newer):
 #   OUT_DIR/pause.tar    static tools/pause/pause.c, entrypoint /pause, user 65535
@@ -9,12 +9,15 @@
 #   OUT_DIR/tls.tar      busybox plus Debian's `openssl` binary and its libraries, with a
 #                        self-signed certificate made at build time (/etc/tls/cert.pem,
 #                        /etc/tls/key.pem), for HTTPS probe tests: `openssl s_server -www`
+#   OUT_DIR/big.tar      only when asked for with `big` (scripts/bench does; scripts/test never
+#                        needs it): busybox plus 4 layers of 56 MiB random (incompressible)
+#                        data each, /data/blob-N, ~225 MiB in all, for bench/image-cache.mjs
 #
 # Each archive is an OCI image layout packed as a tar ("oci-archive"). Its one manifest carries
 #   org.opencontainers.image.ref.name = <tag>          (what skopeo and OCI tools read)
 #   io.containerd.image.name          = <full name>    (what `ctr images import` names it)
 # with the full names localhost/openeci/pause:1.0 and localhost/openeci/busybox:1.0
-# (and localhost/openeci/tls:1.0).
+# (and localhost/openeci/tls:1.0, localhost/openeci/big:1.0).
 #
 # Import into containerd (CRI namespace; --address is the socket of your containerd):
 #   ctr --address SOCK -n k8s.io images import OUT_DIR/pause.tar
@@ -29,6 +32,14 @@ set -euo pipefail
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_dir="$(cd "${script_dir}/../.." && pwd)"
 out_dir="${1:-${repo_dir}/build/images}"
+shift || true
+want_big=0
+for target in "$@"; do
+  case "${target}" in
+    big) want_big=1 ;;
+    *) echo "build.sh: unknown opt-in target ${target} (known: big)" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "${out_dir}"
 out_dir="$(cd "${out_dir}" && pwd)"
 
@@ -64,6 +75,8 @@ up_to_date() {
 
 # pack_image NAME TAG FULL_NAME ROOTFS_FILLER OUT [umoci config args...]
 # Builds an image whose rootfs is filled by the function ROOTFS_FILLER (given the rootfs dir).
+# The filler may call commit_layer to end a layer there (what it adds after that goes into the
+# next one); everything left over becomes the last layer.
 pack_image() {
   local name="$1" tag="$2" full="$3" filler="$4" out="$5"; shift 5
   local work
@@ -74,6 +87,7 @@ pack_image() {
   umoci init --layout "${layout}"
   umoci new --image "${layout}:${tag}"
   umoci unpack --image "${layout}:${tag}" "${bundle}" >/dev/null
+  commit_layer() { umoci repack --refresh-bundle --image "${layout}:${tag}" "${bundle}"; }
   "${filler}" "${bundle}/rootfs"
   umoci repack --image "${layout}:${tag}" "${bundle}"
   umoci config --image "${layout}:${tag}" --os linux --architecture amd64 "$@"
@@ -129,6 +143,18 @@ fill_tls() {
   chmod 0644 "${rootfs}/etc/tls/key.pem"
 }
 
+# busybox, then 4 layers of 56 MiB from /dev/urandom (gzip cannot shrink them, so pulls move
+# every byte).
+fill_big() {
+  local rootfs="$1" i
+  fill_busybox "${rootfs}"
+  mkdir -p "${rootfs}/data"
+  for i in 1 2 3 4; do
+    commit_layer
+    head -c 56M /dev/urandom > "${rootfs}/data/blob-${i}"
+  done
+}
+
 ensure_tools
 
 pause_src="${repo_dir}/tools/pause/pause.c"
@@ -147,5 +173,10 @@ fi
 
 if ! up_to_date "${out_dir}/tls.tar" /bin/busybox /usr/bin/openssl "${BASH_SOURCE[0]}"; then
   pack_image tls 1.0 localhost/openeci/tls:1.0 fill_tls "${out_dir}/tls.tar" \
+    --config.cmd sh --config.env PATH=/bin:/usr/bin:/sbin:/usr/sbin --config.workingdir /
+fi
+
+if ((want_big)) && ! up_to_date "${out_dir}/big.tar" /bin/busybox "${BASH_SOURCE[0]}"; then
+  pack_image big 1.0 localhost/openeci/big:1.0 fill_big "${out_dir}/big.tar" \
     --config.cmd sh --config.env PATH=/bin:/usr/bin:/sbin:/usr/sbin --config.workingdir /
 fi
