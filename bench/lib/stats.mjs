@@ -6,6 +6,7 @@
 //   const args = parseArgs('start');                 // {smoke, out}
 //   const s = percentiles(samplesMs);                // {n, p50, p90, p99, min, max, mean}
 //   writeResult(args.out, { name: 'start', title: ..., smoke: args.smoke, rows, charts });
+//   resultProblems(json)                             // [] when the file has the right shape
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,4 +109,55 @@ export function writeResult(file, result) {
   fs.renameSync(tmp, file);
   console.error(`# ${full.name}: wrote ${file}`);
   return full;
+}
+
+const isNum = (x) => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x) => typeof x === 'string' && x.length > 0;
+
+// What is wrong with a result object against the format in bench/README.md (empty: nothing).
+export function resultProblems(r) {
+  const p = [];
+  if (!r || typeof r !== 'object') return ['not an object'];
+  for (const k of ['name', 'title', 'machine']) if (!isStr(r[k])) p.push(`${k} is not a string`);
+  if (typeof r.smoke !== 'boolean') p.push('smoke is not a boolean');
+  if (Number.isNaN(Date.parse(r.when))) p.push(`when is not a time: ${r.when}`);
+  if (!Array.isArray(r.notes) || !r.notes.every(isStr)) p.push('notes is not a list of strings');
+  if (!Array.isArray(r.rows) || r.rows.length === 0) p.push('rows is empty');
+  const cases = new Set((r.rows ?? []).map((row) => row?.case));
+  (r.rows ?? []).forEach((row, i) => {
+    const at = `rows[${i}] (${row?.case})`;
+    if (!isStr(row?.case)) p.push(`${at}: case is not a string`);
+    if (!Number.isInteger(row?.n) || row.n < 1) p.push(`${at}: n is not a count ≥ 1`);
+    if (typeof row?.unit !== 'string') p.push(`${at}: unit is not a string`);
+    if (!isNum(row?.p50)) p.push(`${at}: p50 is not a number`);
+    for (const k of ['p90', 'p99', 'ratio']) {
+      if (row?.[k] !== null && !isNum(row?.[k])) p.push(`${at}: ${k} is neither a number nor null`);
+    }
+    if (row?.baseline !== null && !cases.has(row?.baseline)) p.push(`${at}: baseline names no row`);
+    if (row?.baseline !== null && row?.ratio === null) p.push(`${at}: baseline without ratio`);
+    if (row?.goal !== null && !isStr(row?.goal)) p.push(`${at}: goal is neither text nor null`);
+    if (isStr(row?.goal) ? typeof row.met !== 'boolean' : row?.met !== null) {
+      p.push(`${at}: met must be true/false with a goal, null without`);
+    }
+    if (row?.extra !== undefined && (typeof row.extra !== 'object' || row.extra === null)) {
+      p.push(`${at}: extra is not an object`);
+    }
+  });
+  if (!Array.isArray(r.charts)) p.push('charts is not a list');
+  (r.charts ?? []).forEach((c, i) => {
+    const at = `charts[${i}] (${c?.file})`;
+    if (!/^[\w.-]+\.png$/.test(c?.file ?? '')) p.push(`${at}: file is not a plain *.png name`);
+    if (!isStr(c?.title)) p.push(`${at}: title is not a string`);
+    if (!['cdf', 'line'].includes(c?.kind)) p.push(`${at}: kind is not cdf or line`);
+    if (!Array.isArray(c?.series) || c.series.length === 0) p.push(`${at}: series is empty`);
+    for (const s of c?.series ?? []) {
+      if (!isStr(s?.label)) p.push(`${at}: a series has no label`);
+      const ok = c.kind === 'cdf'
+        ? Array.isArray(s?.samples) && s.samples.length > 0 && s.samples.every(isNum)
+        : Array.isArray(s?.points) && s.points.length > 0 &&
+          s.points.every((pt) => Array.isArray(pt) && pt.length === 2 && pt.every(isNum));
+      if (!ok) p.push(`${at}: series ${s?.label}: no ${c.kind === 'cdf' ? 'samples' : '[x, y] points'}`);
+    }
+  });
+  return p;
 }
