@@ -1,0 +1,70 @@
+// Stack and group helpers shared by the benches that drive the real stack through the SDK
+// (tests/integration/lib/stack.mjs: containerd, local registries, the server).
+//
+//   await withStack('density', { OPENECI_GROUP_QUOTA: '0' }, async (stack) => {
+//     const { id, ms } = await createToRunning(stack, stack.groupRequest('b-1'));
+//     await deleteAndWait(stack, id);
+//   });
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Stack, REPO_ROOT, summarize } from '../../tests/integration/lib/stack.mjs';
+
+// How often Describe is polled while waiting for Running: the figures are late by up to this.
+export const POLL_MS = 50;
+
+// The server binary a bench measures: OPENECI_BIN, else the release build when present (the
+// stack itself falls back to the dev build).
+export function serverBinary() {
+  const release = path.join(REPO_ROOT, 'build/release/src/server/openeci');
+  if (!process.env.OPENECI_BIN && fs.existsSync(release)) process.env.OPENECI_BIN = release;
+  return process.env.OPENECI_BIN ?? path.join(REPO_ROOT, 'build/dev/src/server/openeci');
+}
+
+// Starts a stack named bench-<name> with extra server settings `env`, runs fn(stack) and
+// always stops the stack (groups, server, registries, leftovers), also when fn throws.
+export async function withStack(name, env, fn) {
+  serverBinary();
+  const stack = new Stack(`bench-${name}`, { env });
+  try {
+    await stack.start();
+    return await fn(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
+// Sends CreateContainerGroup and polls DescribeContainerGroups every POLL_MS until the group
+// is Running. Returns {id, ms, group}; ms counts from just before the create call. Throws
+// when the group fails or is not Running within timeoutMs.
+export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs = POLL_MS } = {}) {
+  const t0 = performance.now();
+  const id = await stack.create(req);
+  const group = await stack.waitFor(id, (g) => g?.status === 'Running' || g?.status === 'Failed',
+    timeoutMs, pollMs);
+  const ms = performance.now() - t0;
+  if (group.status !== 'Running') {
+    throw new Error(`group ${id} is ${group.status}: ${JSON.stringify(summarize(group))}`);
+  }
+  return { id, ms, group };
+}
+
+// DeleteContainerGroup, then waits until Describe no longer lists the group.
+export async function deleteAndWait(stack, id, timeoutMs = 60000) {
+  await stack.delete(id);
+  await stack.waitFor(id, (g) => g === undefined, timeoutMs, 100);
+}
+
+// fn(item, index) over items with at most `limit` calls in flight; results in item order.
+export async function inParallel(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
