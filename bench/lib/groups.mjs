@@ -35,16 +35,25 @@ export async function withStack(name, env, fn) {
 }
 
 // Sends CreateContainerGroup and polls DescribeContainerGroups every POLL_MS until the group
-// is Running. Returns {id, ms, group}; ms counts from just before the create call. Throws
-// when the group fails or is not Running within timeoutMs.
+// is Running. Returns {id, ms, group}; ms counts from just before the create call. Throws when
+// the group fails or is not Running within timeoutMs; the error's groupId names the group
+// (when the create was accepted) so the caller can delete it.
 export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs = POLL_MS } = {}) {
   const t0 = performance.now();
   const id = await stack.create(req);
-  const group = await stack.waitFor(id, (g) => g?.status === 'Running' || g?.status === 'Failed',
-    timeoutMs, pollMs);
+  let group;
+  try {
+    group = await stack.waitFor(id, (g) => g?.status === 'Running' || g?.status === 'Failed',
+      timeoutMs, pollMs);
+  } catch (e) {
+    e.groupId = id;
+    throw e;
+  }
   const ms = performance.now() - t0;
   if (group.status !== 'Running') {
-    throw new Error(`group ${id} is ${group.status}: ${JSON.stringify(summarize(group))}`);
+    const e = new Error(`group ${id} is ${group.status}: ${JSON.stringify(summarize(group))}`);
+    e.groupId = id;
+    throw e;
   }
   return { id, ms, group };
 }
