@@ -88,7 +88,7 @@ export function gnuplotScript(chart, file) {
   });
   const style = chart.kind === 'cdf' ? 'with steps lw 2' : 'with linespoints lw 2 pt 7 ps 0.8';
   if (series.length === 0) {
-    lines.push('set label 1 "no data" at graph 0.5,0.5 center', 'plot [0:1] NaN notitle');
+    lines.push('set label 1 "no data" at graph 0.5,0.5 center', 'plot [0:1] [0:1] -1 notitle');
   } else {
     lines.push('plot ' + series.map((s, i) => `$d${i} using 1:2 ${style} title ${quote(s.label)}`).join(', '));
   }
