@@ -16,6 +16,7 @@ const ORDER = ['start', 'pool', 'parallel', 'api', 'growth', 'image-cache', 'den
 function fmt(x) {
   if (x === null || x === undefined) return '—';
   if (typeof x !== 'number') return String(x);
+  if (Number.isInteger(x)) return String(x);
   const a = Math.abs(x);
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
@@ -41,13 +42,13 @@ export function renderResult(r) {
   out.push('|---|---:|---:|---:|---:|---:|---|:---:|---|');
   const baselines = new Set(r.rows.map((row) => row.baseline).filter(Boolean));
   for (const row of r.rows) {
-    const unit = row.unit ? ` ${row.unit}` : '';
+    const withUnit = (x) => (typeof x === 'number' && row.unit ? `${fmt(x)} ${row.unit}` : fmt(x));
     const ratio = row.ratio === null || row.ratio === undefined
       ? (baselines.has(row.case) ? 'baseline' : '—')
       : `${fmt(row.ratio)}× ${cell(row.baseline)}`;
     const met = row.met === true ? '✔' : row.met === false ? '✘' : '';
-    out.push(`| ${cell(row.case)} | ${row.n ?? '—'} | ${fmt(row.p50)}${unit} | ${fmt(row.p90)}${unit} | ` +
-      `${fmt(row.p99)}${unit} | ${ratio} | ${cell(row.goal ?? '')} | ${met} | ${cell(extraText(row.extra))} |`);
+    out.push(`| ${cell(row.case)} | ${row.n ?? '—'} | ${withUnit(row.p50)} | ${withUnit(row.p90)} | ` +
+      `${withUnit(row.p99)} | ${ratio} | ${cell(row.goal ?? '')} | ${met} | ${cell(extraText(row.extra))} |`);
   }
   out.push('');
   for (const n of r.notes ?? []) out.push(`- ${n}`);
