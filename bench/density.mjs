@@ -15,7 +15,9 @@ import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, groupCgroupDirs, sleep } from '../tests/integration/lib/stack.mjs';
 import { pidsMentioning } from '../tests/integration/lib/reap.mjs';
 import { parseArgs, row, writeResult } from './lib/stats.mjs';
-import { POLL_MS, createToRunning, inParallel, serverBinary, withStack } from './lib/groups.mjs';
+import {
+  POLL_MS, createToRunning, inParallel, patientClient, serverBinary, withStack,
+} from './lib/groups.mjs';
 
 const args = parseArgs('density');
 const TARGET = Number(process.env.OPENECI_BENCH_DENSITY_GROUPS ?? (args.smoke ? 5 : 500));
@@ -97,7 +99,7 @@ await withStack('density', {
       } catch (e) {
         failures.push(e.message);
         console.error(`# density: ${name} did not start: ${e.message}`);
-        if (e.groupId) await stack.delete(e.groupId).catch(() => {});
+        if (e.groupId) await stack.delete(e.groupId, patientClient(stack)).catch(() => {});
       }
     });
     const added = ids.length - before;
@@ -123,11 +125,13 @@ await withStack('density', {
   // Delete them all (the API stops listing a group at once, the runtime tears it down after),
   // then wait until containerd holds nothing of them: no containers, tasks or shims.
   const t0 = performance.now();
-  const created = [...stack.groups];
-  await inParallel(created, 8, (id) => stack.delete(id).catch(() => {}));
+  const client = patientClient(stack);
+  const listed = async () => (await stack.listAll(client)).map((g) => g.containerGroupId);
+  const created = [...new Set([...stack.groups, ...await listed()])];
+  await inParallel(created, 8, (id) => stack.delete(id, client).catch(() => {}));
   const lines = async (cmd) => (await stack.ctr([cmd, 'ls', '-q'])).split('\n').filter(Boolean).length;
   const leftovers = async () => ({
-    listed: (await stack.listAll()).length,
+    listed: (await listed()).length,
     containers: await lines('containers'),
     tasks: await lines('tasks'),
     shims: runtimePids(stack).filter((p) => comm(p).startsWith('containerd-shim')).length,
@@ -138,7 +142,10 @@ await withStack('density', {
   const total = (l) => l.listed + l.containers + l.tasks + l.shims + l.cgroups;
   while (total(left) > 0 && Date.now() < deadline) {
     await sleep(500);
-    left = await leftovers();
+    left = await leftovers().catch((e) => {
+      console.error(`# density: looking for leftovers: ${e.message}`);
+      return left;
+    });
   }
   const deleteSeconds = (performance.now() - t0) / 1000;
   notes.push(`Delete all ${created.length}: ${deleteSeconds.toFixed(1)} s until nothing was left ` +

@@ -13,7 +13,9 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { $Eci, REGION, REPO_ROOT, sleep } from '../tests/integration/lib/stack.mjs';
 import { parseArgs, row, writeResult } from './lib/stats.mjs';
-import { POLL_MS, createToRunning, deleteAndWait, serverBinary, withStack } from './lib/groups.mjs';
+import {
+  POLL_MS, createToRunning, deleteAndWait, patientClient, serverBinary, withStack,
+} from './lib/groups.mjs';
 
 const args = parseArgs('image-cache');
 const ROUNDS = args.smoke ? 2 : 5;
@@ -89,7 +91,7 @@ async function readyCache(stack, sdk, image, name) {
 const reasons = (group) => (group.events ?? []).map((e) => e.reason);
 
 await withStack('image-cache', {}, async (stack) => {
-  const sdk = stack.sdk();
+  const sdk = patientClient(stack);
   const archive = args.smoke ? stack.imageArchives.busybox : bigArchive();
   const image = args.smoke
     ? stack.publicImage

@@ -34,13 +34,21 @@ export async function withStack(name, env, fn) {
   }
 }
 
+// The stack's SDK client with patient timeouts (the SDK's default read timeout is 3 s): on a
+// loaded machine a slow answer is part of what a bench measures, not a failure.
+const clients = new WeakMap();
+export function patientClient(stack) {
+  if (!clients.has(stack)) clients.set(stack, stack.sdk({ readTimeout: 60000, connectTimeout: 10000 }));
+  return clients.get(stack);
+}
+
 // Sends CreateContainerGroup and polls DescribeContainerGroups every POLL_MS until the group
 // is Running. Returns {id, ms, group}; ms counts from just before the create call. Throws when
 // the group fails or is not Running within timeoutMs; the error's groupId names the group
 // (when the create was accepted) so the caller can delete it.
 export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs = POLL_MS } = {}) {
   const t0 = performance.now();
-  const id = await stack.create(req);
+  const id = await stack.create(req, patientClient(stack));
   let group;
   try {
     group = await stack.waitFor(id, (g) => g?.status === 'Running' || g?.status === 'Failed',
@@ -60,7 +68,7 @@ export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs =
 
 // DeleteContainerGroup, then waits until Describe no longer lists the group.
 export async function deleteAndWait(stack, id, timeoutMs = 60000) {
-  await stack.delete(id);
+  await stack.delete(id, patientClient(stack));
   await stack.waitFor(id, (g) => g === undefined, timeoutMs, 100);
 }
 
