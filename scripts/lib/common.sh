@@ -37,6 +37,7 @@ OPENECI_DEPS=(
   docker-registry skopeo umoci busybox-static apache2-utils jq
   iptables iproute2
   chromium
+  gnuplot-nox
 )
 
 # Prints the packages of "$@" that are not installed, one per line (one dpkg-query call).
