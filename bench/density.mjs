@@ -97,7 +97,9 @@ await withStack('density', {
         ids.push(r.id);
         latencies.push(r.ms);
       } catch (e) {
-        failures.push(e.message);
+        // Why it failed, short: the containers' state messages when the group is Failed.
+        const why = (e.group?.containers ?? []).map((c) => c.currentState?.message).filter(Boolean);
+        failures.push(why.length ? `${e.groupId}: ${why.join('; ')}` : e.message);
         console.error(`# density: ${name} did not start: ${e.message}`);
         if (e.groupId) await stack.delete(e.groupId, patientClient(stack)).catch(() => {});
       }
@@ -119,7 +121,7 @@ await withStack('density', {
   notes.push(`Groups: ${stopReason}.`);
   if (failures.length) {
     notes.push(`${failures.length} of ${attempts} creates did not reach Running (deleted at once; ` +
-      `the bench goes on up to ${MAX_FAILURES}); the first: ${failures[0].slice(0, 600)}`);
+      `the bench goes on up to ${MAX_FAILURES}); the first: ${failures[0].slice(0, 400)}`);
   }
 
   // Delete them all (the API stops listing a group at once, the runtime tears it down after),

@@ -45,7 +45,8 @@ export function patientClient(stack) {
 // Sends CreateContainerGroup and polls DescribeContainerGroups every POLL_MS until the group
 // is Running. Returns {id, ms, group}; ms counts from just before the create call. Throws when
 // the group fails or is not Running within timeoutMs; the error's groupId names the group
-// (when the create was accepted) so the caller can delete it.
+// (when the create was accepted) so the caller can delete it, and its group is the last
+// Describe of a Failed group.
 export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs = POLL_MS } = {}) {
   const t0 = performance.now();
   const id = await stack.create(req, patientClient(stack));
@@ -61,6 +62,7 @@ export async function createToRunning(stack, req, { timeoutMs = 180000, pollMs =
   if (group.status !== 'Running') {
     const e = new Error(`group ${id} is ${group.status}: ${JSON.stringify(summarize(group))}`);
     e.groupId = id;
+    e.group = group;
     throw e;
   }
   return { id, ms, group };
