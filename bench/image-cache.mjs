@@ -5,7 +5,7 @@
 //   (b) cache:     the image is removed, then CreateImageCache pulls it (not timed) until
 //                  Ready; the group names the cache with ImageSnapshotId;
 //   (c) present:   the image is in containerd already (left by (a)): the baseline.
-// --smoke uses the small busybox image and 2 rounds.
+// --smoke uses the small busybox image and 1 round.
 //
 //   node bench/image-cache.mjs [--smoke] [--out FILE]
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ import {
 } from './lib/groups.mjs';
 
 const args = parseArgs('image-cache');
-const ROUNDS = args.smoke ? 2 : 5;
+const ROUNDS = args.smoke ? 1 : 5;
 
 // The big image archive, built on demand (scripts/bench builds it before the benches run).
 function bigArchive() {
