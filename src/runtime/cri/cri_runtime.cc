@@ -36,6 +36,10 @@ namespace {
 using std::chrono::seconds;
 
 constexpr seconds kDefaultDeadline(10);
+// Creating and starting sandboxes and containers spawns shims and runs CNI: on a loaded node
+// this takes far longer than a lookup. Two minutes, like kubelet's runtime-request-timeout,
+// so a busy machine makes creates slow instead of failing them with "context canceled".
+constexpr std::chrono::minutes kCreateDeadline(2);
 constexpr seconds kSandboxTeardownDeadline(30);
 constexpr std::chrono::minutes kPullDeadline(10);
 constexpr const char* kCniResultsDir = "/var/lib/cni/results";
@@ -338,7 +342,8 @@ StatusOr<std::string> CriRuntime::RunSandbox(const SandboxConfig& config) {
   FillSandboxConfig(config, req.mutable_config());
   req.set_runtime_handler("");  // the default handler: runc
   cri::RunPodSandboxResponse resp;
-  grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::RunPodSandbox, req, &resp);
+  grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::RunPodSandbox, req, &resp,
+                          kCreateDeadline);
   if (!s.ok()) {
     // A refused sandbox (e.g. a sysctl its namespace lacks) leaves the group's cgroup
     // directory behind; the caller runs at most one sandbox per group, so none other uses it.
@@ -517,7 +522,8 @@ StatusOr<std::string> CriRuntime::CreateContainer(const std::string& sandbox_id,
   r->set_memory_limit_in_bytes(config.memory_limit_bytes);
   cri::CreateContainerResponse resp;
   grpc::Status s =
-      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::CreateContainer, req, &resp);
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::CreateContainer, req, &resp,
+             kCreateDeadline);
   if (!s.ok()) {
     return FromGrpc(s, "CreateContainer " + config.name);
   }
@@ -529,7 +535,8 @@ Status CriRuntime::StartContainer(const std::string& container_id) {
   req.set_container_id(container_id);
   cri::StartContainerResponse resp;
   return FromGrpc(
-      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::StartContainer, req, &resp),
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::StartContainer, req, &resp,
+             kCreateDeadline),
       "StartContainer " + container_id);
 }
 
