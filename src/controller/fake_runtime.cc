@@ -204,10 +204,28 @@ StatusOr<std::string> FakeRuntime::RunSandbox(const runtime::SandboxConfig& conf
   sb.info.created_at_ns = NowNs();
   sb.reserved_name = reserved;
   sb.log_directory = config.log_directory;
+  sb.hostname = config.hostname;
   sandbox_configs_.push_back(config);
   std::string id = sb.info.id;
   sandboxes_.emplace(id, std::move(sb));
   return id;
+}
+
+Status FakeRuntime::SetSandboxHostname(const std::string& sandbox_id,
+                                       const std::string& hostname) {
+  std::lock_guard lock(mu_);
+  auto it = sandboxes_.find(sandbox_id);
+  if (it == sandboxes_.end() || it->second.info.state != SandboxState::kReady) {
+    return UnavailableError("sandbox " + sandbox_id + " does not run");
+  }
+  it->second.hostname = hostname;
+  return Status::Ok();
+}
+
+std::string FakeRuntime::HostnameOf(const std::string& sandbox_id) const {
+  std::lock_guard lock(mu_);
+  auto it = sandboxes_.find(sandbox_id);
+  return it == sandboxes_.end() ? std::string() : it->second.hostname;
 }
 
 Status FakeRuntime::StopSandbox(const std::string& sandbox_id) {

@@ -92,6 +92,8 @@ class FakeRuntime final : public runtime::Runtime {
   void KillSandbox(const std::string& id);
   // Every config RunSandbox and CreateContainer received, in order.
   std::vector<runtime::SandboxConfig> SandboxConfigs() const;
+  // The sandbox's hostname (RunSandbox's, or the last SetSandboxHostname's); "" when unknown.
+  std::string HostnameOf(const std::string& sandbox_id) const;
   std::vector<runtime::ContainerConfig> ContainerConfigs() const;
 
   // --- runtime::Runtime --------------------------------------------------------------------
@@ -101,6 +103,7 @@ class FakeRuntime final : public runtime::Runtime {
                    const std::optional<runtime::RegistryAuth>& auth) override;
   StatusOr<std::string> RunSandbox(const runtime::SandboxConfig& config) override;
   Status StopSandbox(const std::string& sandbox_id) override;
+  Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) override;
   Status RemoveSandbox(const std::string& sandbox_id) override;
   StatusOr<runtime::SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
   StatusOr<std::vector<runtime::SandboxInfo>> ListSandboxes() override;
@@ -141,6 +144,7 @@ class FakeRuntime final : public runtime::Runtime {
     runtime::SandboxInfo info;
     std::string reserved_name;  // name/uid/namespace/attempt
     std::string log_directory;
+    std::string hostname;
   };
 
   int64_t NowNs() const;

@@ -171,6 +171,15 @@ class Runtime {
   // directories, network state). Idempotent: removing an absent sandbox is ok.
   virtual Status RemoveSandbox(const std::string& sandbox_id) = 0;
   virtual StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) = 0;
+  // Sets the hostname of the sandbox's UTS namespace, which all its containers share: for a
+  // sandbox run before its group was known (the warm sandbox pool, controller/sandbox_pool.h).
+  // Idempotent. Runtimes that cannot do it answer kFailedPrecondition (no pool then).
+  virtual Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) {
+    (void)sandbox_id;
+    (void)hostname;
+    return Status(StatusClass::kFailedPrecondition, "NotSupported",
+                  "this runtime cannot set a sandbox's hostname");
+  }
   // Every sandbox, ready or not.
   virtual StatusOr<std::vector<SandboxInfo>> ListSandboxes() = 0;
 

@@ -2,7 +2,10 @@
 
 #include <dirent.h>
 #include <grpcpp/grpcpp.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -367,6 +370,43 @@ Status CriRuntime::StopSandbox(const std::string& sandbox_id) {
     return Status::Ok();
   }
   return FromGrpc(s, "StopPodSandbox " + sandbox_id);
+}
+
+Status CriRuntime::SetSandboxHostname(const std::string& sandbox_id,
+                                      const std::string& hostname) {
+  const int pid = SandboxPidOf(sandbox_id);
+  if (pid == 0) {
+    return UnavailableError("sandbox " + sandbox_id + " has no known pause process");
+  }
+  const std::string ns = "/proc/" + std::to_string(pid) + "/ns/uts";
+  const int fd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sandbox_pids_.erase(sandbox_id);  // the pause process is gone: ask CRI again next time
+    return UnavailableError("cannot open " + ns + ": " + std::strerror(errno));
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // Only async-signal-safe calls in the child of a multi-threaded process.
+    if (::setns(fd, CLONE_NEWUTS) != 0) {
+      ::_exit(1);
+    }
+    ::_exit(::sethostname(hostname.data(), hostname.size()) == 0 ? 0 : 2);
+  }
+  const int fork_errno = errno;
+  ::close(fd);
+  if (child < 0) {
+    return InternalError(std::string("fork: ") + std::strerror(fork_errno));
+  }
+  int wstatus = 0;
+  while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return InternalError("setting hostname " + hostname + " in sandbox " + sandbox_id + " failed (" +
+                         (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 ? "setns" : "sethostname") +
+                         ")");
+  }
+  return Status::Ok();
 }
 
 std::string CriRuntime::CgroupParentOf(const std::string& sandbox_id) {

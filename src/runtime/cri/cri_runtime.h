@@ -50,6 +50,9 @@ class CriRuntime final : public Runtime {
   Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth) override;
   StatusOr<std::string> RunSandbox(const SandboxConfig& config) override;
   Status StopSandbox(const std::string& sandbox_id) override;
+  // sethostname(2) in the pause process' UTS namespace, from a forked child (setns there
+  // leaves every thread of this process where it was, even when something fails).
+  Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) override;
   Status RemoveSandbox(const std::string& sandbox_id) override;
   StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
   StatusOr<std::vector<SandboxInfo>> ListSandboxes() override;
