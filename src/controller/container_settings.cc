@@ -21,6 +21,13 @@ void ApplyContainerSettings(const core::ContainerSpec& spec, const PodContext& p
     hosts.container_path = "/etc/hosts";
     cc.mounts.push_back(std::move(hosts));
   }
+  if (!pod.hostname_file.empty()) {
+    runtime::Mount hostname;
+    hostname.host_path = pod.hostname_file;
+    hostname.container_path = "/etc/hostname";
+    hostname.read_only = sc.read_only_root_filesystem;  // as containerd mounts its own
+    cc.mounts.push_back(std::move(hostname));
+  }
 }
 
 }  // namespace openeci::controller

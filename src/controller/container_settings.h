@@ -16,6 +16,8 @@ namespace openeci::controller {
 struct PodContext {
   std::string ip;          // the sandbox's IP: FieldRef status.podIP
   std::string hosts_file;  // host path of the group's hosts file; empty: the image's /etc/hosts
+  // Host path of the group's /etc/hostname; empty: the runtime's (a sandbox run for the group).
+  std::string hostname_file;
 };
 
 inline constexpr const char* kPodIpFieldPath = "status.podIP";

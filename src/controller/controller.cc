@@ -14,6 +14,7 @@
 #include "controller/pod_settings.h"
 #include "controller/probe_runner.h"
 #include "controller/registry_auth.h"
+#include "controller/sandbox_pool.h"
 #include "core/lifecycle.h"
 #include "runtime/image_ref.h"
 
@@ -119,6 +120,14 @@ class Controller::Pass {
   // PullImage; with options_.pull_ingests, PullProgress events on `object` meanwhile.
   Status Pull(const std::string& image, const std::string& object);
   StatusOr<runtime::SandboxInfo> EnsureSandbox(std::vector<runtime::SandboxInfo>& sandboxes);
+  // RunSandbox, or a warm pool sandbox claimed for the group when one fits.
+  StatusOr<runtime::SandboxInfo> RunOrClaimSandbox(const runtime::SandboxConfig& config);
+  // The sandbox belongs to the current generation (its label, or the group's pool claim).
+  bool IsCurrent(const runtime::SandboxInfo& sb) const {
+    return sb.id == g_.status.pool_sandbox_id ||
+           LabelOr(sb.labels, runtime::kGenerationLabel) ==
+               std::to_string(g_.status.observed_generation);
+  }
   Status SyncContainer(const core::ContainerSpec& spec, const runtime::SandboxInfo& sandbox,
                        const std::vector<runtime::ContainerInfo>& all,
                        core::ContainerView* view, bool init = false);
@@ -197,6 +206,11 @@ StatusOr<PodContext> Controller::Pass::PodContextFor(const runtime::SandboxInfo&
     pod.hosts_file = c_.options_.pod_root + "/" + g_.id + "/hosts";
     RETURN_IF_ERROR(WriteFileIfChanged(
         pod.hosts_file, HostsFileContent(g_.spec, Hostname(), sandbox.ip)));
+    if (IsPoolSandbox(sandbox)) {
+      // containerd's own /etc/hostname of a pool sandbox names the pool, not the group.
+      pod.hostname_file = c_.options_.pod_root + "/" + g_.id + "/hostname";
+      RETURN_IF_ERROR(WriteFileIfChanged(pod.hostname_file, Hostname() + "\n"));
+    }
   }
   return pod;
 }
@@ -209,6 +223,7 @@ Status Controller::Pass::BeginNewGeneration(const std::vector<runtime::SandboxIn
       Teardown(sandboxes, updating ? "container group updating" : "container group restarting"));
   g_.status.observed_generation = g_.restart_generation;
   g_.status.intranet_ip.clear();
+  g_.status.pool_sandbox_id.clear();
   g_.status.phase = updating ? GroupPhase::Updating : GroupPhase::Restarting;
   // An update may have renamed, added or removed containers.
   g_.status.init_containers.clear();
@@ -263,9 +278,8 @@ Status Controller::Pass::FailPastDeadline(const std::vector<runtime::SandboxInfo
   const std::string message = "Pod was active on the node longer than the specified deadline";
   Event("Warning", g_.id, "DeadlineExceeded", message);
   RETURN_IF_ERROR(StopRunning(sandboxes, "active deadline exceeded"));
-  const std::string generation = std::to_string(g_.status.observed_generation);
   for (const auto& sb : sandboxes) {
-    if (LabelOr(sb.labels, runtime::kGenerationLabel) != generation) continue;
+    if (!IsCurrent(sb)) continue;
     ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sb.id));
     std::map<std::string, runtime::ContainerInfo> latest;  // by container name
     for (const auto& ci : containers) {
@@ -437,12 +451,10 @@ Status Controller::Pass::Pull(const std::string& image, const std::string& objec
 
 StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
     std::vector<runtime::SandboxInfo>& sandboxes) {
-  std::string generation = std::to_string(g_.status.observed_generation);
   std::vector<runtime::SandboxInfo> stale;
   std::optional<runtime::SandboxInfo> current;
   for (auto& sb : sandboxes) {
-    bool mine = LabelOr(sb.labels, runtime::kGenerationLabel) == generation &&
-                sb.state == runtime::SandboxState::kReady && !current;
+    bool mine = IsCurrent(sb) && sb.state == runtime::SandboxState::kReady && !current;
     if (mine) {
       current = sb;
     } else {
@@ -450,6 +462,7 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
     }
   }
   RETURN_IF_ERROR(c_.RemoveRuntimeObjects(stale));
+  if (!current || current->id != g_.status.pool_sandbox_id) g_.status.pool_sandbox_id.clear();
   if (current) {
     // Usually a no-op; it matters when the pass that ran the sandbox lost its status write.
     g_.status.intranet_ip = current->ip;
@@ -462,14 +475,7 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   RETURN_IF_ERROR(EnsureImages());
   runtime::SandboxConfig config = SandboxConfigFor();
   std::filesystem::create_directories(config.log_directory);
-  StatusOr<std::string> id = c_.runtime_.RunSandbox(config);
-  if (!id.ok()) {
-    // E.g. a sysctl the kernel refuses: the user sees why the group does not start.
-    Event("Warning", g_.id, "FailedCreatePodSandBox",
-          "Failed to create pod sandbox: " + id.status().message());
-    return id.status();
-  }
-  ASSIGN_OR_RETURN(runtime::SandboxInfo info, c_.runtime_.InspectSandbox(*id));
+  ASSIGN_OR_RETURN(runtime::SandboxInfo info, RunOrClaimSandbox(config));
   g_.status.intranet_ip = info.ip;
   // A new sandbox starts its containers from scratch, init containers first.
   for (auto* list : {&g_.status.containers, &g_.status.init_containers}) {
@@ -480,6 +486,23 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
     }
   }
   return info;
+}
+
+StatusOr<runtime::SandboxInfo> Controller::Pass::RunOrClaimSandbox(
+    const runtime::SandboxConfig& config) {
+  if (c_.options_.pool) {
+    ASSIGN_OR_RETURN(std::optional<runtime::SandboxInfo> pooled,
+                     c_.options_.pool->Claim(g_, config, Hostname()));
+    if (pooled) return *pooled;
+  }
+  StatusOr<std::string> id = c_.runtime_.RunSandbox(config);
+  if (!id.ok()) {
+    // E.g. a sysctl the kernel refuses: the user sees why the group does not start.
+    Event("Warning", g_.id, "FailedCreatePodSandBox",
+          "Failed to create pod sandbox: " + id.status().message());
+    return id.status();
+  }
+  return c_.runtime_.InspectSandbox(*id);
 }
 
 StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
@@ -523,6 +546,7 @@ StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
     cc.mounts.insert(cc.mounts.end(), mounts->begin(), mounts->end());
   }
   runtime::SandboxConfig sb = SandboxConfigFor();
+  UsePooledSandbox(sandbox, c_.options_.cgroup_root, sb);
   StatusOr<std::string> id = c_.runtime_.CreateContainer(sandbox.id, cc, sb);
   if (!id.ok()) {
     Event("Warning", object, "Failed", "Error: " + id.status().message());
@@ -701,7 +725,8 @@ StatusOr<Controller::Pass::InitProgress> Controller::Pass::SyncInitContainers(
 StatusOr<milliseconds> Controller::Pass::Run() {
   const core::GroupStatus before = g_.status;
   const int64_t revision = g_.revision;
-  ASSIGN_OR_RETURN(std::vector<runtime::SandboxInfo> sandboxes, c_.SandboxesOf(g_.id));
+  ASSIGN_OR_RETURN(std::vector<runtime::SandboxInfo> sandboxes,
+                   c_.SandboxesOf(g_.id, g_.status.pool_sandbox_id));
 
   if (g_.deleting) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
@@ -722,7 +747,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
   if (g_.status.start_time == 0) g_.status.start_time = Now();
   if (PastDeadline()) {
     RETURN_IF_ERROR(FailPastDeadline(sandboxes));
-    RETURN_IF_ERROR(WriteStatus(before, revision));
+    RETURN_IF_ERROR(WriteStatus(before, g_.revision));
     return milliseconds(0);
   }
   if (g_.spec.active_deadline_seconds) {
@@ -776,7 +801,7 @@ StatusOr<milliseconds> Controller::Pass::Run() {
   if (core::IsTerminal(phase) && sandbox.ok()) {
     RETURN_IF_ERROR(c_.runtime_.StopSandbox(sandbox->id));
   }
-  RETURN_IF_ERROR(WriteStatus(before, revision));
+  RETURN_IF_ERROR(WriteStatus(before, g_.revision));
   return requeue_;
 }
 
@@ -857,11 +882,15 @@ void Controller::Stop() {
   prober_.Stop();
 }
 
-StatusOr<std::vector<runtime::SandboxInfo>> Controller::SandboxesOf(const std::string& group_id) {
+StatusOr<std::vector<runtime::SandboxInfo>> Controller::SandboxesOf(const std::string& group_id,
+                                                                     const std::string& claimed) {
   ASSIGN_OR_RETURN(auto all, runtime_.ListSandboxes());
   std::vector<runtime::SandboxInfo> mine;
   for (auto& sb : all) {
-    if (LabelOr(sb.labels, runtime::kGroupIdLabel) == group_id) mine.push_back(std::move(sb));
+    if (LabelOr(sb.labels, runtime::kGroupIdLabel) == group_id ||
+        (!claimed.empty() && sb.id == claimed)) {
+      mine.push_back(std::move(sb));
+    }
   }
   return mine;
 }
@@ -947,7 +976,7 @@ Status Controller::SweepRetention() {
       core::ExpiredGroupIds(groups, ToUnixMillis(clock_.Now()), options_.retention);
   for (const ContainerGroup& g : groups) {
     if (std::find(expired.begin(), expired.end(), g.id) == expired.end()) continue;
-    ASSIGN_OR_RETURN(auto sandboxes, SandboxesOf(g.id));
+    ASSIGN_OR_RETURN(auto sandboxes, SandboxesOf(g.id, g.status.pool_sandbox_id));
     RETURN_IF_ERROR(RemoveRuntimeObjects(sandboxes));
     RETURN_IF_ERROR(RemoveGroupFiles(g.id));
     Status st = store_.DeleteGroup(g.id, g.revision);

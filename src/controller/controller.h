@@ -45,6 +45,8 @@
 
 namespace openeci::controller {
 
+class SandboxPool;
+
 struct ControllerOptions {
   int workers = 8;
   std::chrono::milliseconds poll_interval{500};
@@ -73,6 +75,8 @@ struct ControllerOptions {
   std::chrono::milliseconds pull_poll_interval{200};
   std::chrono::milliseconds pull_progress_interval{1000};
   int pull_progress_budget = 16;  // PullProgress events per image pull (a group keeps 50)
+  // Warm sandboxes a new sandbox is taken from when the group fits (not owned; may be null).
+  SandboxPool* pool = nullptr;
 };
 
 class Controller {
@@ -119,7 +123,9 @@ class Controller {
   Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
   // The group's volumes, logs and per-group files (<log_root>/<id>, <pod_root>/<id>).
   Status RemoveGroupFiles(const std::string& group_id);
-  StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id);
+  // The sandboxes labelled with the group's ID, and the pool sandbox it claimed (if any).
+  StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id,
+                                                          const std::string& claimed = "");
   ResolvConf HostResolvConf() const;
 
   store::Store& store_;

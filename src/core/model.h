@@ -244,11 +244,16 @@ struct GroupStatus {
   // Why the group is in its phase, as Kubernetes' pod status says it (e.g. DeadlineExceeded).
   std::string reason;
   std::string message;
+  // The warm pool sandbox (controller/sandbox_pool.h) this generation claimed; empty when the
+  // group runs its own. Written before any container is created in it: sandbox labels cannot
+  // change, so this is how a restarted OpenECI knows whose it is.
+  std::string pool_sandbox_id;
   bool operator==(const GroupStatus&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(GroupStatus, (),
                       (phase, intranet_ip, succeeded_time, failed_time, observed_generation,
-                       containers, init_containers, start_time, ready, reason, message))
+                       containers, init_containers, start_time, ready, reason, message,
+                       pool_sandbox_id))
 
 struct Event {
   std::string type = "Normal";  // Normal or Warning

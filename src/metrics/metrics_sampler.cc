@@ -97,6 +97,12 @@ void MetricsSampler::Ingest(TimePoint now, const std::vector<runtime::SandboxSta
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& s : stats) {
     auto label = s.labels.find(runtime::kGroupIdLabel);
+    if (label == s.labels.end()) {
+      // A warm pool sandbox claimed by a group carries no group label; its containers do.
+      for (const auto& c : s.containers) {
+        if (auto l = c.labels.find(runtime::kGroupIdLabel); l != c.labels.end()) label = l;
+      }
+    }
     if (label == s.labels.end() || label->second.empty()) continue;
     const std::string& group_id = label->second;
     auto it = rings_.find(group_id);
