@@ -131,6 +131,11 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   } else if (key == "metrics_interval_seconds") {
     ASSIGN_OR_RETURN(c.metrics_interval_seconds, ToInt(key, v));
     if (c.metrics_interval_seconds < 1) return Bad("metrics_interval_seconds must be at least 1");
+  } else if (key == "sandbox_pool_size") {
+    ASSIGN_OR_RETURN(c.sandbox_pool_size, ToInt(key, v));
+    if (c.sandbox_pool_size < 0 || c.sandbox_pool_size > 100) {
+      return Bad("sandbox_pool_size must be between 0 and 100");
+    }
   } else if (key == "controller_workers") {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
@@ -151,7 +156,7 @@ const char* const kKeys[] = {
     "console_dir", "log_format", "ops_listen",
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
     "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
-    "succeeded_retention_count"};
+    "succeeded_retention_count", "sandbox_pool_size"};
 
 }  // namespace
 

@@ -51,6 +51,8 @@ struct ServerConfig {
   // Retention of finished groups (core/retention.h).
   int64_t failed_retention_seconds = 86400;
   int64_t succeeded_retention_count = 100;
+  // Warm sandboxes kept per (VSwitch, security group) (controller/sandbox_pool.h); 0 = no pool.
+  int64_t sandbox_pool_size = 0;
 };
 
 // Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.

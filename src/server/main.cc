@@ -22,6 +22,7 @@
 #include "common/ids.h"
 #include "controller/controller.h"
 #include "controller/image_cache_controller.h"
+#include "controller/sandbox_pool.h"
 #include "core/container_group_service.h"
 #include "core/image_cache_service.h"
 #include "logs/log_rotator.h"
@@ -84,7 +85,9 @@ void StopAllPods(runtime::Runtime& runtime) {
   auto sandboxes = runtime.ListSandboxes();
   if (!sandboxes.ok()) return;
   for (const auto& sb : *sandboxes) {
-    if (!sb.labels.count(runtime::kGroupIdLabel)) continue;
+    // Warm pool sandboxes go too (and claimed ones, which carry no group label): the next start
+    // refills the pool, and groups get a new sandbox as after any clean stop.
+    if (!sb.labels.count(runtime::kGroupIdLabel) && !controller::IsPoolSandbox(sb)) continue;
     Status st = runtime.StopSandbox(sb.id);
     if (st.ok()) st = runtime.RemoveSandbox(sb.id);
     if (!st.ok()) spdlog::warn("stopping sandbox {}: {}", sb.id, st.ToString());
@@ -196,6 +199,14 @@ int Serve(const std::string& config_file) {
   co.pull_observer = &server_metrics;
   co.retention.failed_retention_ms = config.failed_retention_seconds * 1000;
   co.retention.succeeded_per_account = config.succeeded_retention_count;
+  controller::SandboxPoolOptions spo;
+  spo.size = static_cast<int>(config.sandbox_pool_size);
+  spo.keys = {controller::PoolKey(config.topology.vswitches.front().id,
+                                  config.topology.security_groups.front())};
+  spo.cgroup_root = co.cgroup_root;
+  controller::SandboxPool pool(**store, **cri, clock, spo);
+  if (Status st = pool.Start(); !st.ok()) spdlog::warn("sandbox pool: {}", st.ToString());
+  co.pool = &pool;
   controller::Controller controller(**store, **cri, clock, co);
   if (Status st = controller.Start(); !st.ok()) {
     spdlog::critical("controller: {}", st.ToString());
@@ -293,6 +304,7 @@ int Serve(const std::string& config_file) {
   log_rotator.Stop();
   image_cache_controller.Stop();
   controller.Stop();
+  pool.Stop();
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   // No pod uses the volumes any more: unmount their tmpfs and NFS mounts (disk data stays).
   if (!config.keep_pods_on_exit) volumes.ReleaseAll();
