@@ -74,8 +74,8 @@ class MetricsSampler {
   // One sampling pass: ListSandboxStats, then Ingest at the clock's now. What the thread does
   // every interval; public so that tests and callers can drive it.
   Status SampleOnce();
-  // Appends one sample per group found in `stats` (sandboxes without kGroupIdLabel are
-  // skipped; containers are named by kContainerNameLabel, else their metadata name) and
+  // Appends one sample per group found in `stats` (the sandbox's kGroupIdLabel, or for a
+  // claimed pool sandbox its containers'; sandboxes with neither are skipped; containers are named by kContainerNameLabel, else their metadata name) and
   // applies the retention rules at `now`.
   void Ingest(TimePoint now, const std::vector<runtime::SandboxStats>& stats);
 

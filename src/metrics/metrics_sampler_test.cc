@@ -77,6 +77,15 @@ TEST_F(MetricsSamplerTest, SkipsSandboxesWithoutGroupLabel) {
   EXPECT_EQ(sampler_.GroupCount(), 0u);
 }
 
+TEST_F(MetricsSamplerTest, AClaimedPoolSandboxCountsForTheGroupOfItsContainers) {
+  runtime::SandboxStats pooled = Stats("eci-p", 1, 1);
+  pooled.labels.clear();  // a warm pool sandbox carries no group label
+  pooled.containers[0].labels[runtime::kGroupIdLabel] = "eci-p";
+  sampler_.Ingest(kT0, {pooled});
+  EXPECT_EQ(sampler_.GroupCount(), 1u);
+  EXPECT_EQ(sampler_.Samples("eci-p", kT0, kT0).size(), 1u);
+}
+
 TEST_F(MetricsSamplerTest, ACounterResetKeepsTheRuntimeRate) {
   sampler_.Ingest(kT0, {Stats("eci-a", 9'000'000'000, 1)});
   runtime::SandboxStats restarted = Stats("eci-a", 1'000, 1);
