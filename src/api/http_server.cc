@@ -5,9 +5,13 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <deque>
@@ -21,12 +25,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr uint32_t kHeaderLimit = 128 * 1024;
 constexpr uint64_t kBodyLimit = 8 * 1024 * 1024;
 constexpr auto kIdleTimeout = std::chrono::seconds(75);
 constexpr uint64_t kWebSocketMessageLimit = 1024 * 1024;
+// A TLS client has this long from connecting to the end of its handshake; one that sends
+// nothing, or dribbles, holds no more than its own connection (each runs on its own strand).
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(3);
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -60,13 +70,13 @@ http::response<http::string_body> ToBeastResponse(const HttpResponse& r, unsigne
   return res;
 }
 
-// One accepted WebSocket connection. The I/O side (ReadLoop, WriteLoop) runs on the
-// connection's strand; the handler thread talks to it through the queues below.
+// One accepted WebSocket connection. The I/O side (ReadLoop, WriteLoop on the WebSocket stream,
+// plain or TLS) runs on the connection's strand; the handler thread talks to it through the
+// queues below.
 class WsSession final : public WebSocketSession,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(websocket::stream<beast::tcp_stream>& ws, asio::any_io_executor strand)
-      : ws_(ws), strand_(strand), wake_(strand) {}
+  explicit WsSession(asio::any_io_executor strand) : strand_(strand), wake_(strand) {}
 
   std::optional<WebSocketMessage> Receive() override {
     std::unique_lock lock(mu_);
@@ -105,12 +115,13 @@ class WsSession final : public WebSocketSession,
   }
 
   // Reads client messages into the inbound queue until the connection closes.
-  asio::awaitable<void> ReadLoop() {
+  template <class Ws>
+  asio::awaitable<void> ReadLoop(Ws& ws) {
     beast::flat_buffer buffer;
     for (;;) {
-      auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await ws.async_read(buffer, asio::as_tuple(asio::use_awaitable));
       if (ec) break;
-      WebSocketMessage m{ws_.got_binary(), beast::buffers_to_string(buffer.data())};
+      WebSocketMessage m{ws.got_binary(), beast::buffers_to_string(buffer.data())};
       buffer.consume(buffer.size());
       std::lock_guard lock(mu_);
       inbound_.push_back(std::move(m));
@@ -126,8 +137,9 @@ class WsSession final : public WebSocketSession,
   }
 
   // Writes queued messages, then the close frame once asked for.
-  asio::awaitable<void> WriteLoop() {
-    ws_.binary(true);
+  template <class Ws>
+  asio::awaitable<void> WriteLoop(Ws& ws) {
+    ws.binary(true);
     for (;;) {
       std::optional<std::string> message;
       std::optional<websocket::close_reason> close;
@@ -143,11 +155,11 @@ class WsSession final : public WebSocketSession,
         }
       }
       if (message) {
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*message),
-                                                asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await ws.async_write(asio::buffer(*message),
+                                               asio::as_tuple(asio::use_awaitable));
         if (ec) break;
       } else if (close) {
-        co_await ws_.async_close(*close, asio::as_tuple(asio::use_awaitable));
+        co_await ws.async_close(*close, asio::as_tuple(asio::use_awaitable));
         break;
       } else {
         wake_.expires_at(asio::steady_timer::time_point::max());
@@ -163,7 +175,6 @@ class WsSession final : public WebSocketSession,
     asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
   }
 
-  websocket::stream<beast::tcp_stream>& ws_;
   asio::any_io_executor strand_;
   asio::steady_timer wake_;  // used on the strand only
   std::mutex mu_;
@@ -176,6 +187,10 @@ class WsSession final : public WebSocketSession,
   bool write_closed_ = false;
 };
 
+// How a connection's request loop ended: the stream is still ours to close, or a WebSocket
+// session took it over (and closed it).
+enum class Served { kDone, kHandedOver };
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -187,19 +202,20 @@ struct HttpServer::Impl {
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
   WebSocketHandler ws_handler;
+  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::mutex ws_mu;
   std::condition_variable ws_cv;
   std::set<std::shared_ptr<WsSession>> ws_sessions;  // guarded by ws_mu; handler running
   int ws_connections = 0;                            // guarded by ws_mu; accepted, not ended
 
   // Accepts the upgrade, runs the handler on a thread of its own and serves the connection
-  // until both sides are done.
-  asio::awaitable<void> RunWebSocket(beast::tcp_stream stream,
-                                     const http::request<http::string_body>& req,
+  // until both sides are done. `Stream` is beast::tcp_stream or TlsStream.
+  template <class Stream>
+  asio::awaitable<void> RunWebSocket(Stream stream, const http::request<http::string_body>& req,
                                      WebSocketDecision decision) {
     auto strand = co_await asio::this_coro::executor;
-    websocket::stream<beast::tcp_stream> ws(std::move(stream));
-    ws.next_layer().expires_never();
+    websocket::stream<Stream> ws(std::move(stream));
+    beast::get_lowest_layer(ws).expires_never();
     // An idle shell is fine; a vanished client is not: ping it, drop it when it stops answering.
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.keep_alive_pings = true;
@@ -212,7 +228,7 @@ struct HttpServer::Impl {
     }));
     auto [ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    auto session = std::make_shared<WsSession>(ws, strand);
+    auto session = std::make_shared<WsSession>(strand);
     {
       std::lock_guard lock(ws_mu);
       if (stopped) co_return;
@@ -227,31 +243,27 @@ struct HttpServer::Impl {
       ws_cv.notify_all();
     }).detach();
     using namespace asio::experimental::awaitable_operators;
-    co_await (session->ReadLoop() && session->WriteLoop());
+    co_await (session->ReadLoop(ws) && session->WriteLoop(ws));
     std::lock_guard lock(ws_mu);
     --ws_connections;
     ws_cv.notify_all();
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
-    beast::flat_buffer buffer;
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) remote = ep.address().to_string();
-    }
+  // Answers the requests of one connection (plain or TLS) until it closes or becomes a
+  // WebSocket. `buffer` may hold bytes already read.
+  template <class Stream>
+  asio::awaitable<Served> Serve(Stream& stream, beast::flat_buffer& buffer,
+                                const std::string& remote) {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kHeaderLimit);
       parser.body_limit(kBodyLimit);
-      stream.expires_after(kIdleTimeout);
+      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                asio::as_tuple(asio::use_awaitable));
       if (ec == http::error::end_of_stream || ec == asio::error::eof ||
           ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-          ec == asio::error::connection_reset) {
+          ec == asio::error::connection_reset || ec == ssl::error::stream_truncated) {
         break;
       }
       if (ec) {
@@ -268,7 +280,7 @@ struct HttpServer::Impl {
         WebSocketDecision decision = ws_handler(ToHttpRequest(req, remote));
         if (!decision.refusal && !stopped) {
           co_await RunWebSocket(std::move(stream), req, std::move(decision));
-          co_return;
+          co_return Served::kHandedOver;
         }
         HttpResponse r = decision.refusal.value_or(error_renderer(503, "shutting down"));
         auto res = ToBeastResponse(r, req.version(), false);
@@ -281,8 +293,49 @@ struct HttpServer::Impl {
       auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
       if (wec || !keep_alive) break;
     }
+    co_return Served::kDone;
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (!tls) {
+      if (co_await Serve(stream, buffer, remote) == Served::kDone) {
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+      co_return;
+    }
+    stream.expires_after(kHandshakeTimeout);
+    auto [dec, is_tls] =
+        co_await beast::async_detect_ssl(stream, buffer, asio::as_tuple(asio::use_awaitable));
+    if (dec) co_return;
+    if (!is_tls) {
+      // Most likely http:// to an https:// port: say so in clear text rather than just hang up.
+      HttpResponse r = error_renderer(400, "this port serves HTTPS only; use https://");
+      auto res = ToBeastResponse(r, 11, false);
+      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    TlsStream tls_stream(std::move(stream), *tls);
+    auto [hec, used] = co_await tls_stream.async_handshake(
+        ssl::stream_base::server, buffer.data(), asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      spdlog::debug("TLS handshake with {} failed: {}", remote, hec.message());
+      co_return;
+    }
+    buffer.consume(used);
+    if (co_await Serve(tls_stream, buffer, remote) == Served::kDone) {
+      beast::get_lowest_layer(tls_stream).expires_after(kTlsShutdownTimeout);
+      co_await tls_stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+    }
   }
 
   asio::awaitable<void> Accept() {
@@ -311,6 +364,8 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::SetWebSocketHandler(WebSocketHandler handler) {
   impl_->ws_handler = std::move(handler);
 }
+
+void HttpServer::SetTls(std::shared_ptr<ssl::context> context) { impl_->tls = std::move(context); }
 
 Status HttpServer::Start(const std::string& address, int threads) {
   auto colon = address.rfind(':');

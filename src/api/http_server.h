@@ -1,7 +1,8 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast/Asio (C++20 coroutines). It parses
 // requests with generous but bounded limits (request line + headers up to 128 KiB, bodies up to
 // 8 MiB, chunked bodies included), hands each one to a synchronous handler and writes the
-// answer; WebSocket upgrades go to an optional WebSocketHandler instead. Thread-safe:
+// answer; WebSocket upgrades go to an optional WebSocketHandler instead. With SetTls it serves
+// HTTPS (and wss://) instead of plain HTTP on the same port (see api/tls.h). Thread-safe:
 // Start/Stop from one thread; the handlers are called concurrently from the server's I/O
 // threads and must be thread-safe themselves.
 #pragma once
@@ -16,6 +17,10 @@
 #include <vector>
 
 #include "common/status.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace openeci::api {
 
@@ -80,6 +85,11 @@ class HttpServer {
   // Routes WebSocket upgrade requests to `handler` (without one they go to the HTTP handler).
   // Call before Start.
   void SetWebSocketHandler(WebSocketHandler handler);
+
+  // Serves TLS with `context` (from LoadServerTls): every connection must complete a TLS
+  // handshake within a few seconds; a plain HTTP request gets a 400 answer in clear text and
+  // the connection is closed. Call before Start.
+  void SetTls(std::shared_ptr<boost::asio::ssl::context> context);
 
   // Binds `address` ("127.0.0.1:18080"; port 0 picks a free one) and starts `threads` I/O
   // threads.

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 
@@ -13,6 +14,7 @@
 #include "api/signature.h"
 #include "cli/cli_error.h"
 #include "cli/output.h"
+#include "cli/tls_client.h"
 #include "common/clock.h"
 
 namespace openeci::cli {
@@ -36,6 +38,47 @@ std::string RandomNonce() {
     out.push_back(kHex[b & 0x0F]);
   }
   return out;
+}
+
+// Sends `req` over `stream` (plain or TLS) and reads the answer into `parser`, all within the
+// stream's deadline; returns the first error.
+template <class Stream>
+beast::error_code Exchange(asio::io_context& io, Stream& stream,
+                           const asio::ip::tcp::resolver::results_type& endpoints,
+                           const http::request<http::string_body>& req, beast::flat_buffer& buffer,
+                           http::response_parser<http::string_body>& parser) {
+  // Asynchronous only for the deadline: tcp_stream's timer covers every step.
+  beast::error_code result;
+  auto exchange = [&] {
+    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
+      if (ec) {
+        result = ec;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) { result = ec; });
+    });
+  };
+  beast::get_lowest_layer(stream).expires_after(kCallTimeout);
+  beast::get_lowest_layer(stream).async_connect(endpoints, [&](beast::error_code ec,
+                                                               const auto&) {
+    if (ec) {
+      result = ec;
+    } else if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code ec) {
+        if (ec) {
+          result = ec;
+        } else {
+          exchange();
+        }
+      });
+    } else {
+      exchange();
+    }
+  });
+  io.run();
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  return result;
 }
 
 std::string FormBody(const std::map<std::string, std::string>& params) {
@@ -82,7 +125,13 @@ ApiClient::ApiClient(Profile profile) : profile_(std::move(profile)) {
     port_ = rest.substr(colon + 1);
   }
   if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+  if (profile_.endpoint.rfind("https://", 0) == 0) {
+    if (port_ == "80") port_ = "443";
+    tls_ = MakeClientTlsContext(profile_.ca_file);
+  }
 }
+
+ApiClient::~ApiClient() = default;
 
 CliError ApiClient::ConnectionError(const std::string& what) const {
   return CliError(ExitCode::kConnectionError, "", "cannot reach " + profile_.endpoint + ": " + what,
@@ -92,7 +141,6 @@ CliError ApiClient::ConnectionError(const std::string& what) const {
 std::pair<int, std::string> ApiClient::Post(const std::string& body) {
   asio::io_context io;
   asio::ip::tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
   http::request<http::string_body> req(http::verb::post, "/", 11);
   req.set(http::field::host, host_port_);
   req.set(http::field::user_agent, "openeci-cli/1.0");
@@ -104,32 +152,22 @@ std::pair<int, std::string> ApiClient::Post(const std::string& body) {
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
 
-  // Asynchronous only for the deadline: tcp_stream's timer covers connect, write and read.
-  beast::error_code result;
   beast::error_code resolve_ec;
   auto endpoints = resolver.resolve(host_, port_, resolve_ec);
   if (resolve_ec) throw ConnectionError(resolve_ec.message());
-  stream.expires_after(kCallTimeout);
-  stream.async_connect(endpoints, [&](beast::error_code ec, const auto&) {
-    if (ec) {
-      result = ec;
-      return;
-    }
-    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-      if (ec) {
-        result = ec;
-        return;
-      }
-      http::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) { result = ec; });
-    });
-  });
-  io.run();
+  beast::error_code result;
+  if (tls_) {
+    TlsStream stream(io, *tls_);
+    PrepareTlsClient(stream, host_);
+    result = Exchange(io, stream, endpoints, req, buffer, parser);
+  } else {
+    beast::tcp_stream stream(io);
+    result = Exchange(io, stream, endpoints, req, buffer, parser);
+  }
   if (result == beast::error::timeout) {
     throw ConnectionError("no answer within " + std::to_string(kCallTimeout.count()) + " s");
   }
   if (result) throw ConnectionError(result.message());
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   return {static_cast<int>(parser.get().result_int()), parser.get().body()};
 }
 

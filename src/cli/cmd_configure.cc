@@ -1,7 +1,7 @@
 // eci configure: writes a profile of the config file (mode 0600) from the global flags
-// (--profile, --endpoint, --access-key-id, --access-key-secret, --region); values not given
-// keep what the profile had. The configured profile becomes the current one. Without any value
-// flag it shows the profile (secret masked).
+// (--profile, --endpoint, --access-key-id, --access-key-secret, --region, --ca-file); values not
+// given keep what the profile had. The configured profile becomes the current one. Without any
+// value flag it shows the profile (secret masked).
 #include <iostream>
 
 #include "cli/cli_error.h"
@@ -26,6 +26,7 @@ void Show(const std::string& path, const std::string& name, const Profile& p) {
             << "access_key_id:     " << p.access_key_id << "\n"
             << "access_key_secret: " << Masked(p.access_key_secret) << "\n"
             << "region_id:         " << p.region_id << "\n";
+  if (!p.ca_file.empty()) std::cout << "ca_file:           " << p.ca_file << "\n";
 }
 
 void RunConfigure(Context& ctx) {
@@ -37,7 +38,8 @@ void RunConfigure(Context& ctx) {
   if (name.empty()) name = config.current.empty() ? kDefaultProfile : config.current;
 
   const bool changes = !f.endpoint.empty() || !f.access_key_id.empty() ||
-                       !f.access_key_secret.empty() || !f.region_id.empty();
+                       !f.access_key_secret.empty() || !f.region_id.empty() ||
+                       !f.ca_file.empty();
   if (!changes) {
     auto it = config.profiles.find(name);
     if (it == config.profiles.end()) {
@@ -53,6 +55,7 @@ void RunConfigure(Context& ctx) {
   Assign(p.access_key_id, f.access_key_id);
   Assign(p.access_key_secret, f.access_key_secret);
   Assign(p.region_id, f.region_id);
+  Assign(p.ca_file, f.ca_file);
   if (p.region_id.empty()) p.region_id = kDefaultRegion;
   config.current = name;
   SaveConfig(path, config);

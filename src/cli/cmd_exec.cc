@@ -39,7 +39,7 @@ void RunExec(Context& ctx, const ExecOptions& o) {
   if (uri.empty()) {
     throw CliError(ExitCode::kConnectionError, "", "ExecContainerCommand answered no WebSocketUri");
   }
-  ctx.exit_code = RunExecSession(uri, {o.tty, o.interactive});
+  ctx.exit_code = RunExecSession(uri, {o.tty, o.interactive, ctx.Client().profile().ca_file});
 }
 
 }  // namespace

@@ -9,13 +9,16 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <deque>
 #include <optional>
 #include <thread>
 
 #include "cli/cli_error.h"
+#include "cli/tls_client.h"
 
 namespace openeci::cli {
 namespace {
@@ -61,24 +64,26 @@ void WriteAll(int fd, const char* data, size_t size) {
 }
 
 struct Endpoint {
+  bool tls = false;
   std::string host;
   std::string port;
   std::string target;
 };
 
 Endpoint ParseUri(const std::string& uri) {
-  const std::string prefix = "ws://";
-  if (uri.rfind(prefix, 0) != 0) {
-    throw CliError(ExitCode::kConnectionError, "", "the WebSocketUri " + uri + " is not ws://");
-  }
-  std::string rest = uri.substr(prefix.size());
-  const size_t slash = rest.find('/');
   Endpoint e;
+  e.tls = uri.rfind("wss://", 0) == 0;
+  if (!e.tls && uri.rfind("ws://", 0) != 0) {
+    throw CliError(ExitCode::kConnectionError, "",
+                   "the WebSocketUri " + uri + " is neither ws:// nor wss://");
+  }
+  std::string rest = uri.substr(e.tls ? 6 : 5);
+  const size_t slash = rest.find('/');
   e.target = slash == std::string::npos ? "/" : rest.substr(slash);
   std::string host_port = rest.substr(0, slash);
   const size_t colon = host_port.rfind(':');
   e.host = colon == std::string::npos ? host_port : host_port.substr(0, colon);
-  e.port = colon == std::string::npos ? "80" : host_port.substr(colon + 1);
+  e.port = colon == std::string::npos ? (e.tls ? "443" : "80") : host_port.substr(colon + 1);
   return e;
 }
 
@@ -105,10 +110,14 @@ CliError Refused(const websocket::response_type& res) {
                                              : "");
 }
 
+// `NextLayer`: beast::tcp_stream (ws://) or TlsStream (wss://); `layer_args` what it needs
+// besides the io_context (the TLS context).
+template <class NextLayer>
 class Session {
  public:
-  explicit Session(const ExecSessionOptions& options)
-      : options_(options), ws_(io_), signals_(io_) {}
+  template <class... LayerArgs>
+  explicit Session(const ExecSessionOptions& options, LayerArgs&... layer_args)
+      : options_(options), ws_(io_, layer_args...), signals_(io_) {}
   ~Session() { StopStdinReader(); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -141,6 +150,10 @@ class Session {
     try {
       asio::ip::tcp::resolver resolver(io_);
       beast::get_lowest_layer(ws_).connect(resolver.resolve(e.host, e.port));
+      if constexpr (std::is_same_v<NextLayer, TlsStream>) {
+        PrepareTlsClient(ws_.next_layer(), e.host);
+        ws_.next_layer().handshake(asio::ssl::stream_base::client);
+      }
       ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
         req.set(http::field::sec_websocket_protocol, kSubprotocol);
         req.set(http::field::user_agent, "openeci-cli/1.0");
@@ -287,7 +300,7 @@ class Session {
 
   const ExecSessionOptions options_;
   asio::io_context io_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<NextLayer> ws_;
   asio::signal_set signals_;
   beast::flat_buffer inbox_;
   std::deque<std::string> outbox_;
@@ -303,7 +316,12 @@ class Session {
 }  // namespace
 
 int RunExecSession(const std::string& websocket_uri, const ExecSessionOptions& options) {
-  Session session(options);
+  if (ParseUri(websocket_uri).tls) {
+    std::shared_ptr<asio::ssl::context> tls = MakeClientTlsContext(options.ca_file);
+    Session<TlsStream> session(options, *tls);
+    return session.Run(websocket_uri);
+  }
+  Session<beast::tcp_stream> session(options);
   return session.Run(websocket_uri);
 }
 

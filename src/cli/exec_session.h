@@ -15,9 +15,10 @@ namespace openeci::cli {
 struct ExecSessionOptions {
   bool tty = false;    // the command has a terminal: send sizes, raw local terminal
   bool stdin = false;  // forward our stdin on channel 0
+  std::string ca_file;  // wss://: the CA file to trust (empty: the system's trust store)
 };
 
-// Connects to `websocket_uri` (ws://host:port/path), bridges stdin/stdout/stderr until the
+// Connects to `websocket_uri` (ws:// or wss://host:port/path), bridges stdin/stdout/stderr until the
 // server sends the exit status and closes, and returns the remote exit code (128+N when a
 // signal N ended eci first). Throws CliError: kApiError when the server refuses the upgrade
 // (its Code and Message), kConnectionError when the connection fails or ends without an exit

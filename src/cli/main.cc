@@ -33,6 +33,8 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
   app.add_option("--access-key-id", o.flags.access_key_id, "AccessKey ID");
   app.add_option("--access-key-secret", o.flags.access_key_secret, "AccessKey secret");
   app.add_option("--region", o.flags.region_id, "Region ID (default cn-hangzhou)");
+  app.add_option("--ca-file", o.flags.ca_file,
+                 "https: PEM CA file to trust for the server (default: the system's)");
   app.add_option("-o,--output", o.output, "Output format: table (default) or json (raw API JSON)")
       ->check(CLI::IsMember({"table", "json"}));
 }

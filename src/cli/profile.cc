@@ -23,14 +23,17 @@ std::string StringField(const json::object& o, const char* key) {
 
 Profile ProfileFromJson(const json::object& o) {
   return Profile{StringField(o, "endpoint"), StringField(o, "access_key_id"),
-                 StringField(o, "access_key_secret"), StringField(o, "region_id")};
+                 StringField(o, "access_key_secret"), StringField(o, "region_id"),
+                 StringField(o, "ca_file")};
 }
 
 json::object ProfileToJson(const Profile& p) {
-  return json::object{{"endpoint", p.endpoint},
-                      {"access_key_id", p.access_key_id},
-                      {"access_key_secret", p.access_key_secret},
-                      {"region_id", p.region_id}};
+  json::object o{{"endpoint", p.endpoint},
+                 {"access_key_id", p.access_key_id},
+                 {"access_key_secret", p.access_key_secret},
+                 {"region_id", p.region_id}};
+  if (!p.ca_file.empty()) o["ca_file"] = p.ca_file;
+  return o;
 }
 
 // The first of: the flag, the environment variable, the profile's value.
@@ -127,9 +130,9 @@ std::string NormalizeEndpoint(const std::string& endpoint) {
   while (!e.empty() && e.back() == '/') e.pop_back();
   const size_t scheme = e.find("://");
   if (scheme == std::string::npos) return "http://" + e;
-  if (e.substr(0, scheme) != "http") {
-    throw UsageError("the endpoint " + endpoint + " is not http://: OpenECI serves plain HTTP",
-                     "use --endpoint http://HOST:PORT");
+  if (e.substr(0, scheme) != "http" && e.substr(0, scheme) != "https") {
+    throw UsageError("the endpoint " + endpoint + " is neither http:// nor https://",
+                     "use --endpoint http://HOST:PORT (or https:// when the server has TLS)");
   }
   if (e.size() == scheme + 3) throw UsageError("the endpoint " + endpoint + " has no host");
   return e;
@@ -159,6 +162,7 @@ Profile ResolveProfile(const ConfigFile& config, const ProfileFlags& flags, cons
                              base.access_key_secret);
   p.region_id = Pick(flags.region_id, env, "ALIBABA_CLOUD_REGION_ID", base.region_id);
   if (p.region_id.empty()) p.region_id = kDefaultRegion;
+  p.ca_file = Pick(flags.ca_file, env, "OPENECI_CA_FILE", base.ca_file);
   if (p.endpoint.empty()) {
     throw UsageError("no endpoint: profile \"" + name + "\" has none and neither --endpoint nor "
                      "OPENECI_ENDPOINT is set",

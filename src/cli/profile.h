@@ -4,11 +4,12 @@
 // is a JSON object:
 //   {"current": "default",
 //    "profiles": {"default": {"endpoint": "http://127.0.0.1:18080", "access_key_id": "...",
-//                             "access_key_secret": "...", "region_id": "cn-hangzhou"}}}
+//                             "access_key_secret": "...", "region_id": "cn-hangzhou",
+//                             "ca_file": "/path/ca.pem"}}}   (ca_file: optional, for https)
 // A request's settings come from, strongest first: command-line flags, environment variables
 // (OPENECI_ENDPOINT, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-// ALIBABA_CLOUD_REGION_ID), then the chosen profile (--profile, else OPENECI_PROFILE, else the
-// file's "current", else "default").
+// ALIBABA_CLOUD_REGION_ID, OPENECI_CA_FILE), then the chosen profile (--profile, else
+// OPENECI_PROFILE, else the file's "current", else "default").
 //
 // Free functions and value types; thread-compatible. Failures throw CliError (usage errors).
 #pragma once
@@ -24,10 +25,13 @@ inline constexpr char kDefaultProfile[] = "default";
 inline constexpr char kDefaultRegion[] = "cn-hangzhou";
 
 struct Profile {
-  std::string endpoint;  // "http://host:port" once resolved
+  std::string endpoint;  // "http://host:port" or "https://host:port" once resolved
   std::string access_key_id;
   std::string access_key_secret;
   std::string region_id;
+  // https: PEM file of the CA(s) to trust for the server's certificate; empty = the system's
+  // trust store.
+  std::string ca_file;
 };
 
 struct ConfigFile {
@@ -42,6 +46,7 @@ struct ProfileFlags {
   std::string access_key_id;
   std::string access_key_secret;
   std::string region_id;
+  std::string ca_file;
 };
 
 // Reads an environment variable; nullopt when unset. Injected so tests need no real env.
@@ -58,8 +63,7 @@ ConfigFile LoadConfig(const std::string& path);
 // atomically.
 void SaveConfig(const std::string& path, const ConfigFile& config);
 
-// "host:port" or "http://host:port[/]" → "http://host:port". https and other schemes are
-// refused (OpenECI serves plain HTTP).
+// "host:port" or "http[s]://host:port[/]" → "http[s]://host:port". Other schemes are refused.
 std::string NormalizeEndpoint(const std::string& endpoint);
 
 // The profile a request uses (see the file comment for the precedence). Throws a usage error

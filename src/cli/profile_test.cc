@@ -97,16 +97,29 @@ TEST(ResolveProfile, NoConfigAtAllWorksFromEnvAlone) {
   EXPECT_EQ(p.region_id, kDefaultRegion);
 }
 
+TEST(ResolveProfile, CaFileFromFlagThenEnvThenProfile) {
+  ConfigFile config;
+  config.profiles["default"] = {"https://h:1", "id", "s", "", "/profile-ca.pem"};
+  EXPECT_EQ(ResolveProfile(config, {}, Env({})).ca_file, "/profile-ca.pem");
+  EXPECT_EQ(ResolveProfile(config, {}, Env({{"OPENECI_CA_FILE", "/env-ca.pem"}})).ca_file,
+            "/env-ca.pem");
+  ProfileFlags flags;
+  flags.ca_file = "/flag-ca.pem";
+  EXPECT_EQ(ResolveProfile(config, flags, Env({{"OPENECI_CA_FILE", "/env-ca.pem"}})).ca_file,
+            "/flag-ca.pem");
+}
+
 TEST(ResolveProfile, MissingEndpointOrKeyIsAUsageError) {
   ExpectUsageError([] { ResolveProfile({}, {}, Env({})); }, "no endpoint");
   ExpectUsageError([] { ResolveProfile({}, {}, Env({{"OPENECI_ENDPOINT", "h:1"}})); },
                    "no AccessKey");
 }
 
-TEST(NormalizeEndpoint, AddsHttpAndRefusesOtherSchemes) {
+TEST(NormalizeEndpoint, AddsHttpKeepsHttpsAndRefusesOtherSchemes) {
   EXPECT_EQ(NormalizeEndpoint("127.0.0.1:18080"), "http://127.0.0.1:18080");
   EXPECT_EQ(NormalizeEndpoint("http://h:1/"), "http://h:1");
-  ExpectUsageError([] { NormalizeEndpoint("https://h:1"); }, "plain HTTP");
+  EXPECT_EQ(NormalizeEndpoint("https://h:1/"), "https://h:1");
+  ExpectUsageError([] { NormalizeEndpoint("ftp://h:1"); }, "neither http:// nor https://");
 }
 
 TEST(ConfigPath, FlagThenEnvThenHome) {

@@ -111,6 +111,8 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     c.log_format = v;
   }
   else if (key == "ops_listen") c.ops_listen = v;
+  else if (key == "tls_cert") c.tls_cert = v;
+  else if (key == "tls_key") c.tls_key = v;
   else if (key == "keep_pods_on_exit") c.keep_pods_on_exit = (v == "1" || v == "true");
   else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
   else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
@@ -156,7 +158,7 @@ const char* const kKeys[] = {
     "console_dir", "log_format", "ops_listen",
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
     "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
-    "succeeded_retention_count", "sandbox_pool_size"};
+    "succeeded_retention_count", "sandbox_pool_size", "tls_cert", "tls_key"};
 
 }  // namespace
 
@@ -185,6 +187,9 @@ StatusOr<ServerConfig> LoadConfig(const std::string& config_file) {
   }
   if (c.access_key_id.empty() != c.access_key_secret.empty()) {
     return Bad("set both OPENECI_ACCESS_KEY_ID and OPENECI_ACCESS_KEY_SECRET, or neither");
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Bad("set both OPENECI_TLS_CERT and OPENECI_TLS_KEY (HTTPS), or neither (plain HTTP)");
   }
   c.topology.endpoint = c.listen;
   return c;

@@ -48,6 +48,9 @@ struct ServerConfig {
   double cpu_overcommit = 4;
   double memory_overcommit = 1;
   int64_t group_quota = 100;  // live container groups per account; 0 = no limit
+  // HTTPS on `listen` (api/tls.h): a PEM certificate chain and its private key; both or neither.
+  std::string tls_cert;
+  std::string tls_key;
   // Retention of finished groups (core/retention.h).
   int64_t failed_retention_seconds = 86400;
   int64_t succeeded_retention_count = 100;

@@ -18,6 +18,7 @@
 #include "api/http_server.h"
 #include "api/path_router.h"
 #include "api/signature.h"
+#include "api/tls.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "controller/controller.h"
@@ -111,6 +112,17 @@ int Serve(const std::string& config_file) {
     return 2;
   }
   const ServerConfig config = std::move(loaded).value();
+  // Certificate problems are configuration errors: refuse them before starting anything.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!config.tls_cert.empty()) {
+    auto loaded_tls = api::LoadServerTls(config.tls_cert, config.tls_key);
+    if (!loaded_tls.ok()) {
+      std::cerr << loaded_tls.status().message() << "\n";
+      return 2;
+    }
+    tls = std::move(loaded_tls).value();
+  }
+  const std::string scheme = tls ? "https" : "http";
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   ops::SetLogFormat(config.log_format);
   spdlog::info("OpenECI {} starting", ops::BuildVersion());
@@ -252,6 +264,7 @@ int Serve(const std::string& config_file) {
   api_env.runtime = cri->get();
   api_env.exec_sessions = &exec_sessions;
   api_env.public_endpoint = config.listen;
+  api_env.tls = tls != nullptr;
   api_env.log_root = co.log_root;
   api_env.clock = &clock;
   api_env.request_observer = &server_metrics;
@@ -274,6 +287,7 @@ int Serve(const std::string& config_file) {
                        });
   http.SetWebSocketHandler(
       [&exec_endpoint](const api::HttpRequest& r) { return exec_endpoint.Decide(r); });
+  if (tls) http.SetTls(tls);
   if (Status st = http.Start(config.listen, config.http_threads); !st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;
@@ -292,7 +306,7 @@ int Serve(const std::string& config_file) {
     spdlog::info("/metrics, /healthz and /readyz on http://{}", config.ops_listen);
   }
   std::printf("AccessKeyId: %s\nAccessKeySecret: %s\n", key->id.c_str(), key->secret.c_str());
-  std::printf("OpenECI listening on http://%s\n", config.listen.c_str());
+  std::printf("OpenECI listening on %s://%s\n", scheme.c_str(), config.listen.c_str());
   std::fflush(stdout);
 
   int sig = 0;

@@ -104,8 +104,9 @@ ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params
   session.tty = tty.value_or(false);
   session.stdin_open = stdin_open.value_or(true);
   ASSIGN_OR_RETURN(std::string token, env.exec_sessions->Issue(std::move(session)));
-  out["WebSocketUri"] = "ws://" + env.public_endpoint + "/exec/" + token;
-  out["HttpUrl"] = "http://" + env.public_endpoint + "/exec/" + token;
+  const std::string path = env.public_endpoint + "/exec/" + token;
+  out["WebSocketUri"] = (env.tls ? "wss://" : "ws://") + path;
+  out["HttpUrl"] = (env.tls ? "https://" : "http://") + path;
   return out;
 }
 

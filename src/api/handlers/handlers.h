@@ -32,6 +32,7 @@ struct ApiEnv {
   runtime::Runtime* runtime = nullptr;
   ExecSessionRegistry* exec_sessions = nullptr;
   std::string public_endpoint;
+  bool tls = false;  // the API is served over HTTPS: exec URIs are wss:// and https://
   // DescribeContainerGroupMetric, DescribeMultiContainerGroupMetric: the sampler and its rings.
   // Null when not wired (then both actions answer unavailable).
   metrics::MetricsSampler* metrics = nullptr;

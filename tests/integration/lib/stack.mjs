@@ -46,7 +46,7 @@ export const REGISTRY_USER = 'testuser';
 export const REGISTRY_PASSWORD = 'testpass';
 export const ACCESS_KEY_ID = 'LTAI5tOpenEciIntegration';
 export const ACCESS_KEY_SECRET = 'itSecret0123456789abcdefghijklmn';
-const READY_RE = /OpenECI listening on http:\/\/(\S+)/;
+const READY_RE = /OpenECI listening on https?:\/\/(\S+)/;
 
 // A container that runs until SIGTERM and exits 0 promptly on it (busybox sh as PID 1 ignores
 // signals it has no trap for, which would make every stop wait for the grace period).

@@ -1,0 +1,52 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+namespace openeci::server {
+namespace {
+
+// Sets OPENECI_* variables for one test and removes them afterwards.
+class ConfigEnvTest : public ::testing::Test {
+ protected:
+  void Set(const char* name, const char* value) {
+    ::setenv(name, value, 1);
+    set_.push_back(name);
+  }
+  void TearDown() override {
+    for (const char* name : set_) ::unsetenv(name);
+  }
+  std::vector<const char*> set_;
+};
+
+TEST_F(ConfigEnvTest, PlainHttpByDefault) {
+  auto c = LoadConfig("");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->tls_cert.empty());
+  EXPECT_TRUE(c->tls_key.empty());
+}
+
+TEST_F(ConfigEnvTest, TakesTheTlsCertificateAndKey) {
+  Set("OPENECI_TLS_CERT", "/etc/openeci/server.pem");
+  Set("OPENECI_TLS_KEY", "/etc/openeci/server.key");
+  auto c = LoadConfig("");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tls_cert, "/etc/openeci/server.pem");
+  EXPECT_EQ(c->tls_key, "/etc/openeci/server.key");
+}
+
+TEST_F(ConfigEnvTest, RefusesTlsCertificateWithoutKeyAndKeyWithoutCertificate) {
+  for (const char* given : {"OPENECI_TLS_CERT", "OPENECI_TLS_KEY"}) {
+    Set(given, "/etc/openeci/file.pem");
+    auto c = LoadConfig("");
+    ASSERT_FALSE(c.ok()) << given;
+    EXPECT_EQ(c.status().api_code(), "InvalidParameter");
+    EXPECT_NE(c.status().message().find("set both OPENECI_TLS_CERT and OPENECI_TLS_KEY"),
+              std::string::npos)
+        << c.status().message();
+    ::unsetenv(given);
+  }
+}
+
+}  // namespace
+}  // namespace openeci::server
