@@ -134,6 +134,9 @@ StatusOr<boost::json::object> ApiService::Run(const HttpRequest& request,
                                                       "\" is not valid; use 2018-08-08.");
   }
   ASSIGN_OR_RETURN(core::AccessKey caller, authenticator_.Authenticate(signed_request));
+  if (env_.throttle != nullptr) {
+    RETURN_IF_ERROR(env_.throttle->Admit(caller.account_id, decoded.action));
+  }
   auto action = actions_.find(decoded.action);
   if (action == actions_.end()) {
     return Status(StatusClass::kPermissionDenied, "InvalidAction",

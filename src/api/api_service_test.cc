@@ -247,6 +247,66 @@ TEST_F(ApiServiceTest, OtherAccountsGroupsAreInvisible) {
   EXPECT_EQ(Body(list)["TotalCount"].as_int64(), 0);
 }
 
+// Every action that names a group answers another account exactly as it answers an ID that
+// does not exist: same HTTP status, same Code, same Message with the ID swapped.
+TEST_F(ApiServiceTest, AnotherAccountsGroupLooksLikeAMissingOne) {
+  std::string id(
+      Body(V1("CreateContainerGroup", MinimalCreate("mine")))["ContainerGroupId"].as_string());
+  const std::string missing = "eci-nosuchgroup000000";
+  const std::pair<std::string, Map> cases[] = {
+      {"DeleteContainerGroup", {}},
+      {"RestartContainerGroup", {}},
+      {"UpdateContainerGroup", {{"Memory", "8"}}},
+      {"ExportContainerGroupTemplate", {}},
+  };
+  for (const auto& [action, extra] : cases) {
+    SCOPED_TRACE(action);
+    auto ask = [&](const std::string& group_id) {
+      Map params = extra;
+      params["RegionId"] = "cn-hangzhou";
+      params["ContainerGroupId"] = group_id;
+      return V1(action, params, "GET", "otherid", "othersecret");
+    };
+    HttpResponse theirs = ask(id);
+    HttpResponse nobodys = ask(missing);
+    EXPECT_EQ(theirs.status, 404);
+    EXPECT_EQ(theirs.status, nobodys.status);
+    json::object a = Body(theirs), b = Body(nobodys);
+    EXPECT_EQ(a["Code"], b["Code"]);
+    std::string message(a["Message"].as_string());
+    message.replace(message.find(id), id.size(), missing);
+    EXPECT_EQ(message, std::string(b["Message"].as_string()));
+  }
+  HttpResponse by_id = V1("DescribeContainerGroups",
+                          {{"RegionId", "cn-hangzhou"}, {"ContainerGroupIds", "[\"" + id + "\"]"}},
+                          "GET", "otherid", "othersecret");
+  EXPECT_EQ(Body(by_id)["TotalCount"].as_int64(), 0);
+  // The owner still sees it, untouched.
+  HttpResponse mine = V1("DescribeContainerGroups",
+                         {{"RegionId", "cn-hangzhou"}, {"ContainerGroupIds", "[\"" + id + "\"]"}});
+  EXPECT_EQ(Body(mine)["TotalCount"].as_int64(), 1);
+}
+
+TEST_F(ApiServiceTest, ThrottlingPerAccountAnswers400AndRecovers) {
+  Throttle throttle(clock_, {/*read_rate=*/1, /*write_rate=*/0, /*burst_seconds=*/2});
+  ApiEnv env{*groups_, topology_};
+  env.throttle = &throttle;
+  api_ = std::make_unique<ApiService>(env, *auth_, "eci.test");
+  const Map query = {{"RegionId", "cn-hangzhou"}};
+  EXPECT_EQ(V1("DescribeContainerGroups", query).status, 200);
+  EXPECT_EQ(V1("DescribeContainerGroups", query).status, 200);
+  HttpResponse over = V1("DescribeContainerGroups", query);
+  EXPECT_EQ(over.status, 400);
+  EXPECT_EQ(Body(over)["Code"].as_string(), "Throttling");
+  EXPECT_NE(std::string(Body(over)["Message"].as_string()).find("request throttling"),
+            std::string::npos);
+  // Another account is not affected; writes are not limited (rate 0).
+  EXPECT_EQ(V1("DescribeContainerGroups", query, "GET", "otherid", "othersecret").status, 200);
+  EXPECT_EQ(V1("CreateContainerGroup", MinimalCreate("writes")).status, 200);
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(V1("DescribeContainerGroups", query).status, 200);
+}
+
 TEST_F(ApiServiceTest, DeleteHidesAndRestartChecksStatus) {
   std::string id(
       Body(V1("CreateContainerGroup", MinimalCreate("gone")))["ContainerGroupId"].as_string());

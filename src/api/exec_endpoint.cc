@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <thread>
 
+#include "api/errors.h"
 #include "common/ids.h"
 #include "runtime/cri/exec_stream.h"
 #include "runtime/runtime.h"
@@ -79,6 +80,12 @@ WebSocketDecision ExecEndpoint::Decide(const HttpRequest& request) {
                        "The exec token is unknown, already used or expired; call "
                        "ExecContainerCommand again for a new WebSocketUri.");
     return d;
+  }
+  if (check_) {
+    if (Status st = check_(*session); !st.ok()) {
+      d.refusal = Refuse(HttpStatusFor(st), st.api_code(), st.message());
+      return d;
+    }
   }
   d.subprotocol = ChooseSubprotocol(request);
   d.run = [this, s = std::move(*session)](WebSocketSession& client) { Bridge(s, client); };

@@ -6,9 +6,13 @@
 //   OpenECI -> client: 1 stdout, 2 stderr, and at the end one frame on 3: {"ExitCode":n}
 //   (plus "Message" when the command could not run), followed by a normal close (1000).
 // Unknown, used or expired tokens are refused before the upgrade with HTTP 401 and a JSON
-// error body. Thread-safe: Decide runs on the HTTP I/O threads, each bridge on its own thread.
+// error body. A token is bound to the account that asked for it: when it is used, `check` (if
+// given) must still accept the session — the key that asked is still enabled and the group
+// still belongs to that account — or the upgrade is refused with check's error.
+// Thread-safe: Decide runs on the HTTP I/O threads, each bridge on its own thread.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "api/exec_sessions.h"
@@ -21,8 +25,14 @@ inline constexpr const char* kExecPathPrefix = "/exec/";
 
 class ExecEndpoint {
  public:
-  ExecEndpoint(ExecSessionRegistry& sessions, runtime::Runtime& runtime)
-      : sessions_(sessions), runtime_(runtime) {}
+  // Ok when `session` may still run; called once per upgrade, after the token is taken, on the
+  // I/O thread (so it must be quick: the server's reads two rows, and WAL readers never wait
+  // for writers).
+  using SessionCheck = std::function<Status(const ExecSession& session)>;
+
+  ExecEndpoint(ExecSessionRegistry& sessions, runtime::Runtime& runtime,
+               SessionCheck check = nullptr)
+      : sessions_(sessions), runtime_(runtime), check_(std::move(check)) {}
 
   // The HttpServer's WebSocketHandler.
   WebSocketDecision Decide(const HttpRequest& request);
@@ -33,6 +43,7 @@ class ExecEndpoint {
 
   ExecSessionRegistry& sessions_;
   runtime::Runtime& runtime_;
+  const SessionCheck check_;
 };
 
 }  // namespace openeci::api

@@ -23,6 +23,7 @@ inline constexpr std::chrono::seconds kDefaultExecTokenTtl{60};
 // What a token stands for.
 struct ExecSession {
   std::string account_id;
+  std::string access_key_id;  // the key that asked (still enabled when the token is used)
   std::string group_id;
   std::string container_name;
   std::string container_id;  // the runtime's ID of the running container

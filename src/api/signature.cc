@@ -348,12 +348,20 @@ Status Authenticator::CheckTimestamp(const Claims& claims) const {
   return Status::Ok();
 }
 
+namespace {
+Status KeyNotFound() {
+  return Status(StatusClass::kUnauthenticated, "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.");
+}
+Status KeyDisabled() {
+  return Status(StatusClass::kPermissionDenied, "Forbidden.AccessKeyDisabled",
+                "The Access Key is disabled.");
+}
+}  // namespace
+
 StatusOr<core::AccessKey> Authenticator::LookupKey(const std::string& key_id) const {
   StatusOr<core::AccessKey> key = lookup_(key_id);
-  if (!key.ok() && key.status().cls() == StatusClass::kNotFound) {
-    return Status(StatusClass::kUnauthenticated, "InvalidAccessKeyId.NotFound",
-                  "Specified access key is not found.");
-  }
+  if (!key.ok() && key.status().cls() == StatusClass::kNotFound) return KeyNotFound();
   return key;
 }
 
@@ -405,12 +413,16 @@ StatusOr<core::AccessKey> Authenticator::Authenticate(const SignedRequest& req) 
       return SignatureMismatch(string_to_sign);
     }
   }
-  if (!key.enabled) {
-    return Status(StatusClass::kPermissionDenied, "Forbidden.AccessKeyDisabled",
-                  "The Access Key is disabled.");
-  }
+  if (!key.enabled) return KeyDisabled();
   RETURN_IF_ERROR(RecordNonce(claims.key_id, claims.nonce));
   return key;
+}
+
+Status Authenticator::CheckUsable(const std::string& key_id, const std::string& account_id) const {
+  ASSIGN_OR_RETURN(core::AccessKey key, LookupKey(key_id));
+  if (key.account_id != account_id) return KeyNotFound();
+  if (!key.enabled) return KeyDisabled();
+  return Status::Ok();
 }
 
 }  // namespace openeci::api

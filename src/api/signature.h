@@ -113,6 +113,9 @@ class Authenticator {
   Authenticator& operator=(const Authenticator&) = delete;
 
   StatusOr<core::AccessKey> Authenticate(const SignedRequest& req);
+  // Ok while `key_id` exists, belongs to `account_id` and is enabled (for credentials handed
+  // out earlier, such as exec tokens); otherwise the error Authenticate would answer.
+  Status CheckUsable(const std::string& key_id, const std::string& account_id) const;
 
  private:
   // The scheme-independent facts extracted from a request before any key is looked up.

@@ -483,6 +483,19 @@ TEST_F(AuthenticatorTest, DisabledKey) {
                            "Forbidden.AccessKeyDisabled", "The Access Key is disabled.");
 }
 
+// Exec tokens and other credentials handed out earlier are re-checked against the key.
+TEST_F(AuthenticatorTest, CheckUsableFollowsTheKeyAndItsAccount) {
+  EXPECT_TRUE(auth_.CheckUsable("testid", "1").ok());
+  Status other_account = auth_.CheckUsable("testid", "2");
+  EXPECT_EQ(other_account.api_code(), "InvalidAccessKeyId.NotFound");
+  Status gone = auth_.CheckUsable("deleted", "1");
+  EXPECT_EQ(gone.api_code(), "InvalidAccessKeyId.NotFound");
+  Status disabled = auth_.CheckUsable("disabled", "3");
+  EXPECT_EQ(disabled.cls(), StatusClass::kPermissionDenied);
+  EXPECT_EQ(disabled.api_code(), "Forbidden.AccessKeyDisabled");
+  EXPECT_EQ(auth_.CheckUsable("broken", "1").cls(), StatusClass::kUnavailable);
+}
+
 TEST_F(AuthenticatorTest, V1BadSignatureShowsStringToSignButNotSecret) {
   SignedRequest req = V1Request(PopCoreParams(), "wrongsecret");
   auto result = auth_.Authenticate(req);

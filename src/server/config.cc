@@ -45,7 +45,10 @@ bool ApplyAdmission(ServerConfig& c, const std::string& key, const std::string& 
       {"reserved_cpu", &c.reserved_cpu},
       {"reserved_memory_gib", &c.reserved_memory_gib},
       {"cpu_overcommit", &c.cpu_overcommit},
-      {"memory_overcommit", &c.memory_overcommit}};
+      {"memory_overcommit", &c.memory_overcommit},
+      {"throttle_read_rate", &c.throttle_read_rate},
+      {"throttle_write_rate", &c.throttle_write_rate},
+      {"throttle_burst_seconds", &c.throttle_burst_seconds}};
   for (const auto& [name, field] : doubles) {
     if (key != name) continue;
     StatusOr<double> d = ToDouble(key, v);
@@ -158,7 +161,8 @@ const char* const kKeys[] = {
     "console_dir", "log_format", "ops_listen",
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
     "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
-    "succeeded_retention_count", "sandbox_pool_size", "tls_cert", "tls_key"};
+    "succeeded_retention_count", "sandbox_pool_size", "tls_cert", "tls_key",
+    "throttle_read_rate", "throttle_write_rate", "throttle_burst_seconds"};
 
 }  // namespace
 

@@ -51,6 +51,10 @@ struct ServerConfig {
   // HTTPS on `listen` (api/tls.h): a PEM certificate chain and its private key; both or neither.
   std::string tls_cert;
   std::string tls_key;
+  // Per-account API rate limits (api/throttle.h): requests per second; 0 = off.
+  double throttle_read_rate = 100;   // Describe*, Export*
+  double throttle_write_rate = 20;   // Create*, Update*, Delete*, Restart*, Exec*
+  double throttle_burst_seconds = 2;  // bucket capacity = rate x this
   // Retention of finished groups (core/retention.h).
   int64_t failed_retention_seconds = 86400;
   int64_t succeeded_retention_count = 100;

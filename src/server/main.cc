@@ -36,6 +36,7 @@
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
+#include "server/keys_command.h"
 #include "server/node_capacity.h"
 #include "server/static_files.h"
 #include "store/sqlite/sqlite_store.h"
@@ -260,7 +261,13 @@ int Serve(const std::string& config_file) {
   api_env.image_caches = &image_caches;
   api::ExecSessionRegistry exec_sessions(clock,
                                          std::chrono::seconds(config.exec_token_ttl_seconds));
-  api::ExecEndpoint exec_endpoint(exec_sessions, **cri);
+  // An exec token stays bound to its account: the key that asked must still be enabled and
+  // the group still that account's when the WebSocket connects.
+  api::ExecEndpoint exec_endpoint(
+      exec_sessions, **cri, [&authenticator, &groups](const api::ExecSession& s) -> Status {
+        RETURN_IF_ERROR(authenticator.CheckUsable(s.access_key_id, s.account_id));
+        return groups.Get(s.account_id, s.group_id).status();
+      });
   api_env.runtime = cri->get();
   api_env.exec_sessions = &exec_sessions;
   api_env.public_endpoint = config.listen;
@@ -268,6 +275,9 @@ int Serve(const std::string& config_file) {
   api_env.log_root = co.log_root;
   api_env.clock = &clock;
   api_env.request_observer = &server_metrics;
+  api::Throttle throttle(clock, {config.throttle_read_rate, config.throttle_write_rate,
+                                 config.throttle_burst_seconds});
+  api_env.throttle = &throttle;
   api::ApiService api(api_env, authenticator, "eci.aliyuncs.com");
   StaticFiles console(config.console_dir, "/console");
   ops::AddQueueDepthMetric(
@@ -329,6 +339,25 @@ int Serve(const std::string& config_file) {
   return 0;
 }
 
+// `openeci keys ...` on the store of the configuration (server/keys_command.h).
+int Keys(const std::string& config_file, const KeysCommand& command) {
+  StatusOr<ServerConfig> loaded = LoadConfig(config_file);
+  if (!loaded.ok()) {
+    std::cerr << loaded.status().message() << "\n";
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(loaded->state_dir, ec);
+  ::chmod(loaded->state_dir.c_str(), 0700);
+  auto store = store::SqliteStore::Open(loaded->state_dir + "/openeci.db");
+  if (!store.ok()) {
+    std::cerr << "openeci keys: store: " << store.status().message() << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  return RunKeysCommand(**store, clock, command, std::cout, std::cerr);
+}
+
 }  // namespace
 }  // namespace openeci::server
 
@@ -338,7 +367,24 @@ int main(int argc, char** argv) {
   std::string config_file;
   auto* serve = app.add_subcommand("serve", "Run the API server, its containerd and controller");
   serve->add_option("-c,--config", config_file, "JSON config file (OPENECI_* env vars win)");
+  auto* keys = app.add_subcommand("keys", "Manage accounts' AccessKeys in the server's store");
+  keys->add_option("-c,--config", config_file, "JSON config file (OPENECI_* env vars win)");
+  keys->require_subcommand(1);
+  openeci::server::KeysCommand kc;
+  auto* create = keys->add_subcommand("create", "New AccessKey of an account (prints the secret)");
+  create->add_option("--account", kc.account_id, "Account ID")->required();
+  auto* list = keys->add_subcommand("list", "List AccessKeys (never their secrets)");
+  list->add_option("--account", kc.account_id, "Only this account's keys");
+  for (const char* verb : {"disable", "enable", "delete"}) {
+    keys->add_subcommand(verb, std::string(verb) + " an AccessKey")
+        ->add_option("ID", kc.key_id, "AccessKey ID")
+        ->required();
+  }
   CLI11_PARSE(app, argc, argv);
   if (const char* env = std::getenv("OPENECI_CONFIG"); config_file.empty() && env) config_file = env;
+  if (keys->parsed()) {
+    kc.verb = keys->get_subcommands().front()->get_name();
+    return openeci::server::Keys(config_file, kc);
+  }
   return openeci::server::Serve(config_file);
 }

@@ -86,6 +86,8 @@ class Store {
   // NotFound when there is no such key.
   virtual StatusOr<core::AccessKey> GetAccessKey(const std::string& key_id) = 0;
   virtual StatusOr<std::vector<core::AccessKey>> ListAccessKeys() = 0;
+  // Removes the key; NotFound (InvalidAccessKeyId.NotFound) when there is no such key.
+  virtual Status DeleteAccessKey(const std::string& key_id) = 0;
 
   // --- Container groups --------------------------------------------------------------------
   // Inserts `group` (whose id must be new) and returns its revision. When `token` is given the

@@ -841,6 +841,17 @@ TEST_P(StoreConformanceTest, AccessKeys) {
   EXPECT_EQ(all->size(), 2u);
 }
 
+TEST_P(StoreConformanceTest, DeleteAccessKeyRemovesOnlyThatKey) {
+  ASSERT_TRUE(store_->PutAccessKey({"LTAI-a", "secret-a", kAccount, true, 1000}).ok());
+  ASSERT_TRUE(store_->PutAccessKey({"LTAI-b", "secret-b", kAccount, true, 2000}).ok());
+  ASSERT_TRUE(store_->DeleteAccessKey("LTAI-a").ok());
+  EXPECT_EQ(store_->GetAccessKey("LTAI-a").status().cls(), StatusClass::kNotFound);
+  EXPECT_TRUE(store_->GetAccessKey("LTAI-b").ok());
+  Status again = store_->DeleteAccessKey("LTAI-a");
+  EXPECT_EQ(again.cls(), StatusClass::kNotFound);
+  EXPECT_EQ(again.api_code(), "InvalidAccessKeyId.NotFound");
+}
+
 TEST_P(StoreConformanceTest, ConcurrentUpdatesWithRetryLoseNoIncrement) {
   core::ContainerGroup g = SimpleGroup(GroupId(1));
   StatusOr<int64_t> r0 = Create(*store_, g);

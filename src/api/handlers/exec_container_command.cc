@@ -97,6 +97,7 @@ ActionResult ExecContainerCommand(ApiEnv& env, const RequestContext& ctx, Params
   }
   ExecSession session;
   session.account_id = ctx.caller.account_id;
+  session.access_key_id = ctx.caller.id;
   session.group_id = group_id;
   session.container_name = container_name;
   session.container_id = container_id;

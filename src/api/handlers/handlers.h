@@ -9,6 +9,7 @@
 #include "api/exec_sessions.h"
 #include "api/params.h"
 #include "api/request_observer.h"
+#include "api/throttle.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "core/container_group_service.h"
@@ -45,6 +46,8 @@ struct ApiEnv {
   core::ImageCacheService* image_caches = nullptr;
   // Told about every answered request (operations metrics). Null: nobody is told.
   RequestObserver* request_observer = nullptr;
+  // Per-account rate limits, checked after authentication. Null: no throttling.
+  Throttle* throttle = nullptr;
 };
 
 struct RequestContext {

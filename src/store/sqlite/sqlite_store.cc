@@ -486,6 +486,12 @@ core::AccessKey ReadAccessKey(const S& stmt) {
   key.creation_time = stmt.Int(4);
   return key;
 }
+
+
+Status AccessKeyNotFound() {
+  return Status(StatusClass::kNotFound, "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.");
+}
 }  // namespace
 
 StatusOr<core::AccessKey> SqliteStore::GetAccessKey(const std::string& key_id) {
@@ -494,11 +500,16 @@ StatusOr<core::AccessKey> SqliteStore::GetAccessKey(const std::string& key_id) {
                                       " FROM access_keys WHERE id = ?"));
   stmt.Bind(1, key_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) {
-    return Status(StatusClass::kNotFound, "InvalidAccessKeyId.NotFound",
-                  "Specified access key is not found.");
-  }
+  if (!row) return AccessKeyNotFound();
   return ReadAccessKey(stmt);
+}
+
+Status SqliteStore::DeleteAccessKey(const std::string& key_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare("DELETE FROM access_keys WHERE id = ?"));
+  RETURN_IF_ERROR(stmt.Bind(1, key_id).Run());
+  if (sqlite3_changes(db_) == 0) return AccessKeyNotFound();
+  return Status::Ok();
 }
 
 StatusOr<std::vector<core::AccessKey>> SqliteStore::ListAccessKeys() {

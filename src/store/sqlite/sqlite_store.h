@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
   Status PutAccessKey(const core::AccessKey& key) override;
   StatusOr<core::AccessKey> GetAccessKey(const std::string& key_id) override;
   StatusOr<std::vector<core::AccessKey>> ListAccessKeys() override;
+  Status DeleteAccessKey(const std::string& key_id) override;
   StatusOr<int64_t> CreateGroup(const core::ContainerGroup& group,
                                 const std::optional<ClientTokenRecord>& token,
                                 std::string* existing_id) override;

@@ -266,6 +266,10 @@ export class Stack {
       // about capacity (validation.test.mjs configures a small node itself).
       OPENECI_CPU_OVERCOMMIT: '32',
       OPENECI_MEMORY_OVERCOMMIT: '16',
+      // Per-account throttling off: suites send as fast as they like (tenancy.test.mjs turns
+      // it on for itself).
+      OPENECI_THROTTLE_READ_RATE: '0',
+      OPENECI_THROTTLE_WRITE_RATE: '0',
       ...this.extraEnv,
     };
   }
@@ -292,6 +296,13 @@ export class Stack {
       await sleep(100);
     }
     throw new Error(`openeci not ready after ${timeoutMs} ms:\n${tail(this.serverLog)}`);
+  }
+
+  // `openeci keys <args>` on this stack's store (also while the server runs); its stdout.
+  async keys(args) {
+    const { stdout } = await execFileP(this.bin, ['keys', ...args],
+      { env: this.serverEnv(), timeout: 20000 });
+    return stdout;
   }
 
   // SIGKILL of the server process only (what its children do is the server's business).
