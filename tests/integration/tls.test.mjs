@@ -179,6 +179,7 @@ function lingering(bytes) {
   const socket = net.connect(stack.port, '127.0.0.1');
   if (bytes) socket.write(bytes);
   socket.on('error', () => {});
+  socket.resume();  // read (and drop) what the server sends, e.g. an alert: else 'close' never comes
   socket.closedByServer = new Promise((resolve) => socket.once('close', resolve));
   return socket;
 }
