@@ -36,6 +36,7 @@ OPENECI_DEPS=(
   containerd runc containernetworking-plugins
   docker-registry skopeo umoci busybox-static apache2-utils jq
   iptables iproute2
+  nftables
   chromium
   gnuplot-nox
 )

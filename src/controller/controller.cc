@@ -593,6 +593,15 @@ Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
   // any policy but Never, whatever its exit code.
   ASSIGN_OR_RETURN(bool killed, KillIfUnhealthy(spec, latest));
   if (killed) attempts.back() = latest;
+  // The kernel killed it at its memory limit: one event, by the pass that first sees the exit
+  // (the stored state still shows it running or waiting to start).
+  if (latest.state == runtime::ContainerState::kExited && latest.reason == "OOMKilled" &&
+      cs != nullptr && cs->current.state != "Terminated" &&
+      cs->current.reason != "CrashLoopBackOff") {
+    Event("Warning", g_.id + "." + spec.name, "OOMKilled",
+          "Container " + spec.name + " exceeded its memory limit and was killed (exit code " +
+              std::to_string(latest.exit_code) + ")");
+  }
   bool waiting_for_restart = false;
   milliseconds delay{0};
   bool restart = killed ? policy != core::RestartPolicy::Never

@@ -455,6 +455,40 @@ TEST_F(ControllerTest, OnFailurePolicyExitZeroSucceeds) {
   EXPECT_EQ(runtime_.ContainersNamed(id, "app").size(), 1u);
 }
 
+TEST_F(ControllerTest, OomKilledIsReportedOncePerKillAndRestartedPerPolicy) {
+  std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
+  for (int kill = 1; kill <= 2; ++kill) {
+    SCOPED_TRACE("kill " + std::to_string(kill));
+    clock_.Advance(seconds(1));
+    ASSERT_TRUE(runtime_.OomKillContainer(Latest(id, "app").id).ok());
+    milliseconds wait = Reconcile(id);
+    core::ContainerStatus cs = StatusOf(id, "app");
+    EXPECT_EQ(cs.current.reason, "CrashLoopBackOff");
+    EXPECT_EQ(cs.previous.state, "Terminated");
+    EXPECT_EQ(cs.previous.reason, "OOMKilled");
+    EXPECT_EQ(cs.previous.exit_code, 137);
+    EXPECT_EQ(CountEvents(id, "OOMKilled"), kill);
+    EXPECT_EQ(Reconcile(id), wait);  // a pass in the back-off says nothing more
+    EXPECT_EQ(CountEvents(id, "OOMKilled"), kill);
+    clock_.Advance(wait);
+    EXPECT_EQ(Reconcile(id), milliseconds(0));
+    cs = StatusOf(id, "app");
+    EXPECT_EQ(cs.current.state, "Running");
+    EXPECT_EQ(cs.previous.reason, "OOMKilled");
+    EXPECT_EQ(cs.restart_count, kill);
+  }
+}
+
+TEST_F(ControllerTest, OomKilledUnderNeverFailsTheGroupWithOneEvent) {
+  std::string id = RunningGroup(RestartPolicy::Never, {Container("app")});
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(runtime_.OomKillContainer(Latest(id, "app").id).ok());
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+  ExpectFinished(id, GroupPhase::Failed, "app", 137, "OOMKilled");
+  Reconcile(id);
+  EXPECT_EQ(CountEvents(id, "OOMKilled"), 1);
+}
+
 TEST_F(ControllerTest, AlwaysPolicyRestartsWithDoublingBackOffCappedAtMax) {
   std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
   const std::vector<seconds> expected = {seconds(10), seconds(20), seconds(40), seconds(40)};

@@ -70,6 +70,13 @@ Status FakeRuntime::ExitContainer(const std::string& id, int exit_code) {
   return Status::Ok();
 }
 
+Status FakeRuntime::OomKillContainer(const std::string& id) {
+  RETURN_IF_ERROR(ExitContainer(id, 137));
+  std::lock_guard lock(mu_);
+  containers_[id].reason = "OOMKilled";
+  return Status::Ok();
+}
+
 std::vector<ContainerInfo> FakeRuntime::ContainersNamed(const std::string& group_id,
                                                         const std::string& name) const {
   std::lock_guard lock(mu_);
@@ -145,7 +152,7 @@ void FakeRuntime::ExitLocked(ContainerInfo& c, int exit_code) {
   c.state = ContainerState::kExited;
   c.exit_code = exit_code;
   c.finished_at_ns = NowNs();
-  // containerd's reasons; OOMKilled is not simulated.
+  // containerd's reasons (OOMKilled: OomKillContainer).
   c.reason = exit_code == 0 ? "Completed" : "Error";
 }
 

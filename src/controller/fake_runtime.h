@@ -74,6 +74,8 @@ class FakeRuntime final : public runtime::Runtime {
   // The running container `id` exits with `exit_code` now. kNotFound when unknown,
   // kFailedPrecondition when it is not running.
   Status ExitContainer(const std::string& id, int exit_code);
+  // Exits with the kernel's OOM kill as containerd reports it: 137, reason OOMKilled.
+  Status OomKillContainer(const std::string& id);
   // The containers labelled with `group_id` and container name `name`, by attempt.
   std::vector<runtime::ContainerInfo> ContainersNamed(const std::string& group_id,
                                                       const std::string& name) const;

@@ -87,7 +87,15 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     for (auto& vsw : c.topology.vswitches) vsw.zone_id = v;
   } else if (key == "vswitch") c.topology.vswitches.front().id = v;
   else if (key == "subnet") c.topology.vswitches.front().cidr = v;
-  else if (key == "security_group") c.topology.security_groups = {v};
+  else if (key == "security_group") {
+    // A comma-separated list; the first is the default of groups that name none.
+    c.topology.security_groups.clear();
+    std::stringstream list(v);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) c.topology.security_groups.push_back(item);
+    }
+    if (c.topology.security_groups.empty()) return Bad("security_group must name at least one");
+  }
   else if (key == "bridge") {
     bool ok = !v.empty() && v.size() <= 15;
     for (char ch : v) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.');
@@ -117,6 +125,7 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
   else if (key == "tls_cert") c.tls_cert = v;
   else if (key == "tls_key") c.tls_key = v;
   else if (key == "keep_pods_on_exit") c.keep_pods_on_exit = (v == "1" || v == "true");
+  else if (key == "sg_isolation") c.sg_isolation = (v == "1" || v == "true");
   else if (key == "backoff_base_ms") return set_int(c.backoff_base_ms);
   else if (key == "backoff_max_ms") return set_int(c.backoff_max_ms);
   else if (key == "poll_interval_ms") return set_int(c.poll_interval_ms);
@@ -162,7 +171,7 @@ const char* const kKeys[] = {
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
     "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
     "succeeded_retention_count", "sandbox_pool_size", "tls_cert", "tls_key",
-    "throttle_read_rate", "throttle_write_rate", "throttle_burst_seconds"};
+    "throttle_read_rate", "throttle_write_rate", "throttle_burst_seconds", "sg_isolation"};
 
 }  // namespace
 

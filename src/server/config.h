@@ -60,6 +60,9 @@ struct ServerConfig {
   int64_t succeeded_retention_count = 100;
   // Warm sandboxes kept per (VSwitch, security group) (controller/sandbox_pool.h); 0 = no pool.
   int64_t sandbox_pool_size = 0;
+  // Security-group isolation (controller/sg_firewall.h): nftables rules keep groups of
+  // different security groups apart on the pod bridge.
+  bool sg_isolation = true;
 };
 
 // Reads `config_file` (may be empty) and the environment. Refuses unknown keys and bad values.

@@ -24,6 +24,7 @@
 #include "controller/controller.h"
 #include "controller/image_cache_controller.h"
 #include "controller/sandbox_pool.h"
+#include "controller/sg_firewall.h"
 #include "core/container_group_service.h"
 #include "core/image_cache_service.h"
 #include "logs/log_rotator.h"
@@ -212,6 +213,18 @@ int Serve(const std::string& config_file) {
   co.pull_observer = &server_metrics;
   co.retention.failed_retention_ms = config.failed_retention_seconds * 1000;
   co.retention.succeeded_per_account = config.succeeded_retention_count;
+  // Security groups are enforced before the controller runs a pod (pods no group claims are
+  // cut off from each other until their group's IP is recorded).
+  controller::SgFirewallOptions fo;
+  fo.bridge = config.bridge;
+  fo.remove_on_stop = !config.keep_pods_on_exit;
+  controller::SgFirewall firewall(**store, **cri, fo);
+  if (config.sg_isolation) {
+    if (Status st = firewall.Start(); !st.ok()) {
+      spdlog::critical("security groups: {}", st.ToString());
+      return 1;
+    }
+  }
   controller::SandboxPoolOptions spo;
   spo.size = static_cast<int>(config.sandbox_pool_size);
   spo.keys = {controller::PoolKey(config.topology.vswitches.front().id,
@@ -332,6 +345,7 @@ int Serve(const std::string& config_file) {
   if (!config.keep_pods_on_exit) StopAllPods(**cri);
   // No pod uses the volumes any more: unmount their tmpfs and NFS mounts (disk data stays).
   if (!config.keep_pods_on_exit) volumes.ReleaseAll();
+  firewall.Stop();  // after the pods: no moment where they run without their rules
   Status st = (*containerd)->Stop();
   if (!st.ok()) spdlog::warn("containerd stop: {}", st.ToString());
   if (!config.keep_pods_on_exit) CleanupHost(config, co.cgroup_root);

@@ -32,13 +32,8 @@ function container(name, over = {}) {
   };
 }
 
-async function exec(groupId, containerName, script) {
-  const res = await stack.sdk().execContainerCommand(new $Eci.ExecContainerCommandRequest({
-    regionId: REGION, containerGroupId: groupId, containerName,
-    command: JSON.stringify(['sh', '-c', script]), sync: true,
-  }));
-  return res.body.syncResponse;
-}
+const exec = (groupId, containerName, script) =>
+  stack.execSync(groupId, containerName, ['sh', '-c', script]);
 
 async function capEff(groupId, containerName) {
   const status = await exec(groupId, containerName, 'cat /proc/1/status');

@@ -161,6 +161,16 @@ export function reapStack(rec) {
       done.push(`stopped server ${rec.serverPid} (SIGTERM)`);
     }
   }
+  if (rec.bridge && !(rec.serverPid && alive(rec.serverPid))) {
+    // The server's security-group rules (controller/sg_firewall.h), which its clean exit removes.
+    const table = `openeci_${rec.bridge.replace(/[^A-Za-z0-9]/g, '_')}`;
+    try {
+      execFileSync('nft', ['delete', 'table', 'inet', table], { stdio: 'ignore' });
+      done.push(`deleted nft table inet ${table}`);
+    } catch {
+      // not there
+    }
+  }
   for (const pid of rec.pids ?? []) {
     if (alive(pid)) {
       killHard(pid);

@@ -483,6 +483,16 @@ export class Stack {
     }));
   }
 
+  // ExecContainerCommand with Sync: `command` (an argv array) in the group's container; returns
+  // what it printed.
+  async execSync(groupId, containerName, command, client = this.sdk()) {
+    const res = await client.execContainerCommand(new $Eci.ExecContainerCommandRequest({
+      regionId: REGION, containerGroupId: groupId, containerName,
+      command: JSON.stringify(command), sync: true,
+    }));
+    return res.body.syncResponse;
+  }
+
   // Every group the server lists (all pages).
   async listAll(client = this.sdk()) {
     const out = [];
