@@ -193,7 +193,7 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentOnReopen) {
     ASSERT_TRUE(store->PutAccessKey(core::AccessKey{"LTAI", "s", "acct", true, 7}).ok());
   }
   const std::string version = RawQuery("PRAGMA user_version");
-  EXPECT_EQ(version, "2");  // 2: image caches
+  EXPECT_EQ(version, "3");  // 2: image caches, 3: group_counts and groups_active
   for (int i = 0; i < 3; ++i) {
     std::unique_ptr<SqliteStore> store = Open();
     ASSERT_NE(store, nullptr);
@@ -213,6 +213,7 @@ TEST_F(SqliteStoreTest, UnfilteredTotalCountFollowsEveryGroupWrite) {
   auto make = [](int i, const std::string& account, const std::string& region) {
     core::ContainerGroup g = testing::FullyPopulatedGroup(
         "eci-" + std::string(19, '0') + std::to_string(i), account);
+    g.deleting = false;
     g.spec.region_id = region;
     return g;
   };
@@ -273,7 +274,7 @@ TEST_F(SqliteStoreTest, MigrationCountsTheGroupsAlreadyStored) {
   }
   RawExec(R"sql(DROP TRIGGER groups_count_insert; DROP TRIGGER groups_count_delete;
                 DROP TRIGGER groups_count_update; DROP TABLE group_counts;
-                PRAGMA user_version = 2;)sql");
+                DROP INDEX groups_active; PRAGMA user_version = 2;)sql");
   std::unique_ptr<SqliteStore> store = Open();
   ASSERT_NE(store, nullptr);
   GroupQuery q;
@@ -290,6 +291,7 @@ TEST_F(SqliteStoreTest, SeedGroupsStoresGroupsWithEventsAndRevisions) {
   for (int i = 0; i < 3; ++i) {
     SqliteStore::SeedGroup s;
     s.group = testing::FullyPopulatedGroup("eci-" + std::string(19, '0') + std::to_string(i), "a");
+    s.group.deleting = false;
     s.events = {core::Event{"Normal", s.group.id, "Started", "m", 1, 5, 6}};
     seeds.push_back(s);
   }
