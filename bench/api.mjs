@@ -4,7 +4,7 @@
 // every request as the eci20180808 SDK does (ACS3-HMAC-SHA256, fresh nonce and timestamp).
 //
 //   node bench/api.mjs [--smoke] [--out FILE]
-import { parseArgs, writeResult } from './loadgen/stats.mjs';
+import { parseArgs, writeResult } from './lib/stats.mjs';
 import { SeededStack, loadgen, loadgenRow, deleteGroups, listed, DESCRIBE_PARAMS }
   from './loadgen/run.mjs';
 import { REGION, ZONE, VSWITCH, SECURITY_GROUP, $Eci, sleep }

@@ -3,7 +3,7 @@
 // server started. Goal: p99 at the largest size within 1.2x of p99 at the smallest.
 //
 //   node bench/growth.mjs [--smoke] [--out FILE]
-import { parseArgs, writeResult } from './loadgen/stats.mjs';
+import { parseArgs, writeResult } from './lib/stats.mjs';
 import { SeededStack, loadgen, loadgenRow, DESCRIBE_PARAMS } from './loadgen/run.mjs';
 
 const args = parseArgs('growth');
