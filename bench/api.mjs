@@ -16,6 +16,7 @@ const LEVELS = [1, 8, 64];
 const DESCRIBE_SECONDS = args.smoke ? 2 : 10;
 const WARMUP_SECONDS = args.smoke ? 0.5 : 2;
 const CREATES_PER_LEVEL = args.smoke ? 5 : 200;
+const CREATE_SECONDS_MAX = args.smoke ? 10 : 60;  // a level also ends after this long
 const GOAL_RPS = 10000;
 const GOAL_P99_MS = 10;
 const CREATE_TAG = 'bench-api-create';
@@ -72,7 +73,8 @@ async function main() {
     `Describe: DescribeContainerGroups RegionId + Limit=20 (a full page of 20 groups with ` +
       `events), ${DESCRIBE_SECONDS} s per level after ${WARMUP_SECONDS} s warm-up.`,
     `Create: CreateContainerGroup with a ClientToken, ${CREATES_PER_LEVEL} per level ` +
-      '(a bounded count), one busybox container that exits at once (RestartPolicy Never); ' +
+      `(a bounded count; a level also ends after ${CREATE_SECONDS_MAX} s), one busybox ` +
+      'container that exits at once (RestartPolicy Never); ' +
       'the answer time is measured, not Running. The created groups are deleted and gone ' +
       'before the next level starts.',
   ];
@@ -92,7 +94,7 @@ async function main() {
     for (const c of LEVELS) {
       const r = await loadgen(stack, {
         action: 'CreateContainerGroup', params: createParams(stack, c, runId), connections: c,
-        requests: CREATES_PER_LEVEL,
+        requests: CREATES_PER_LEVEL, duration: CREATE_SECONDS_MAX,
       });
       createPoints.push([c, r.rps]);
       rows.push(loadgenRow(`Create acceptance, ${c} connection(s)`, r));
