@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "api/percent.h"
 
@@ -365,21 +366,34 @@ StatusOr<core::AccessKey> Authenticator::LookupKey(const std::string& key_id) co
   return key;
 }
 
+Authenticator::NonceDigest Authenticator::DigestOf(const std::string& key_id,
+                                                   const std::string& nonce) {
+  std::string input = key_id;
+  input.push_back('\0');
+  input += nonce;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  EVP_Digest(input.data(), input.size(), out, &out_len, EVP_sha256(), nullptr);
+  NonceDigest d;
+  std::memcpy(&d.hi, out, sizeof(d.hi));
+  std::memcpy(&d.lo, out + sizeof(d.hi), sizeof(d.lo));
+  return d;
+}
+
 Status Authenticator::RecordNonce(const std::string& key_id, const std::string& nonce) {
   const TimePoint now = clock_.Now();
   const TimePoint horizon = now - 2 * max_skew_;
+  const NonceDigest digest = DigestOf(key_id, nonce);
   std::lock_guard<std::mutex> lock(mu_);
-  while (!nonce_expiry_.empty() && nonce_expiry_.begin()->first < horizon) {
-    nonces_.erase(nonce_expiry_.begin()->second);
-    nonce_expiry_.erase(nonce_expiry_.begin());
+  while (!nonce_expiry_.empty() && nonce_expiry_.front().first < horizon) {
+    nonces_.erase(nonce_expiry_.front().second);
+    nonce_expiry_.pop_front();
   }
-  auto key = std::make_pair(key_id, nonce);
-  if (nonces_.find(key) != nonces_.end()) {
+  if (!nonces_.insert(digest).second) {
     return InvalidParameterCode("SignatureNonceUsed", "The request signed with SignatureNonce \"" +
                                                           nonce + "\" has been used already.");
   }
-  nonces_.emplace(key, now);
-  nonce_expiry_.emplace(now, std::move(key));
+  nonce_expiry_.emplace_back(now, digest);
   return Status::Ok();
 }
 

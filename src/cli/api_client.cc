@@ -1,7 +1,5 @@
 #include "cli/api_client.h"
 
-#include <openssl/rand.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +14,7 @@
 #include "cli/output.h"
 #include "cli/tls_client.h"
 #include "common/clock.h"
+#include "common/ids.h"
 
 namespace openeci::cli {
 namespace {
@@ -27,18 +26,6 @@ namespace json = boost::json;
 
 constexpr char kApiVersion[] = "2018-08-08";
 constexpr auto kCallTimeout = std::chrono::seconds(60);
-
-std::string RandomNonce() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof(bytes));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0x0F]);
-  }
-  return out;
-}
 
 // Sends `req` over `stream` (plain or TLS) and reads the answer into `parser`, all within the
 // stream's deadline; returns the first error.
@@ -178,7 +165,7 @@ json::object ApiClient::Call(const std::string& action, std::map<std::string, st
   if (!params.count("RegionId")) params["RegionId"] = profile_.region_id;
   const auto signed_params =
       api::SignV1Request("POST", std::move(params),
-                         {profile_.access_key_id, profile_.access_key_secret}, RandomNonce(),
+                         {profile_.access_key_id, profile_.access_key_secret}, RandomHex(32),
                          FormatRfc3339(std::chrono::system_clock::now()));
   auto [status, body] = Post(FormBody(signed_params));
 

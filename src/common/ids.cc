@@ -38,4 +38,9 @@ std::string RandomAlnum(int length) {
   return RandomFrom(kAlphabet, 62, length);
 }
 
+std::string RandomHex(int length) {
+  static const char kHex[] = "0123456789abcdef";
+  return RandomFrom(kHex, 16, length);
+}
+
 }  // namespace openeci

@@ -12,5 +12,7 @@ std::string NewResourceId(const std::string& prefix, int length = 20);
 std::string NewRequestId();
 // `length` random characters of [A-Za-z0-9] (AccessKey IDs and secrets).
 std::string RandomAlnum(int length);
+// `length` random lowercase hex digits (signature nonces: 32 of them, as the SDKs send).
+std::string RandomHex(int length);
 
 }  // namespace openeci

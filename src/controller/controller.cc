@@ -861,7 +861,9 @@ Status Controller::Start() {
   watch_ = store_.Watch([this](const store::WatchEvent& e) {
     if (e.type == store::WatchEvent::Type::kPut) queue_.Add(e.group_id);
   });
-  ASSIGN_OR_RETURN(auto groups, store_.ListAllGroups());
+  // Finished groups whose runtime objects are gone need no pass; those that still have some
+  // are found by their sandboxes below.
+  ASSIGN_OR_RETURN(auto groups, store_.ListActiveGroups());
   for (const auto& g : groups) queue_.Add(g.id);
   ASSIGN_OR_RETURN(auto sandboxes, runtime_.ListSandboxes());
   for (const auto& sb : sandboxes) {
@@ -873,8 +875,8 @@ Status Controller::Start() {
     if (Status st = options_.volumes->Init(); !st.ok()) spdlog::warn("volumes: {}", st.ToString());
     for (const std::string& id : options_.volumes->GroupIds()) queue_.Add(id);
   }
-  spdlog::info("controller: {} groups stored, {} sandboxes found; reconciling", groups.size(),
-               sandboxes.size());
+  spdlog::info("controller: {} active groups stored, {} sandboxes found; reconciling",
+               groups.size(), sandboxes.size());
   prober_.Start();
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   threads_.emplace_back([this] { PollLoop(); });
@@ -979,10 +981,17 @@ Status Controller::RemoveGroupFiles(const std::string& group_id) {
   return Status::Ok();
 }
 
+bool Controller::RetentionMayBeDue() {
+  return store_.CurrentRevision() != retention_revision_ ||
+         ToUnixMillis(clock_.Now()) >= retention_due_ms_;
+}
+
 Status Controller::SweepRetention() {
+  // Read before the groups: a write in between makes the next sweep look again.
+  const int64_t revision = store_.CurrentRevision();
   ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
-  std::vector<std::string> expired =
-      core::ExpiredGroupIds(groups, ToUnixMillis(clock_.Now()), options_.retention);
+  const int64_t now = ToUnixMillis(clock_.Now());
+  std::vector<std::string> expired = core::ExpiredGroupIds(groups, now, options_.retention);
   for (const ContainerGroup& g : groups) {
     if (std::find(expired.begin(), expired.end(), g.id) == expired.end()) continue;
     ASSIGN_OR_RETURN(auto sandboxes, SandboxesOf(g.id, g.status.pool_sandbox_id));
@@ -993,6 +1002,8 @@ Status Controller::SweepRetention() {
     RETURN_IF_ERROR(st);
     spdlog::info("group {} ({}) removed: past its retention", g.id, core::PhaseName(g.status.phase));
   }
+  retention_revision_ = revision;
+  retention_due_ms_ = core::NextExpiryTime(groups, now, options_.retention);
   return Status::Ok();
 }
 
@@ -1001,12 +1012,16 @@ void Controller::PollLoop() {
   auto next_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
     PollOnce();
-    if (std::chrono::steady_clock::now() >= next_sweep) {
+    // With many finished groups stored a sweep reads them all: only when it could find some.
+    if (std::chrono::steady_clock::now() >= next_sweep && RetentionMayBeDue()) {
       if (Status st = SweepRetention(); !st.ok()) spdlog::warn("retention: {}", st.ToString());
       next_sweep = std::chrono::steady_clock::now() + options_.retention_sweep_interval;
     }
     if (std::chrono::steady_clock::now() >= next_resync) {
-      if (auto groups = store_.ListAllGroups(); groups.ok()) {
+      // Finished groups hold nothing in the runtime once their pass has released it (and the
+      // poller queues any group whose sandboxes or containers change): a pass over them does
+      // nothing, and a store may hold very many of them.
+      if (auto groups = store_.ListActiveGroups(); groups.ok()) {
         for (const auto& g : *groups) queue_.Add(g.id);
       }
       next_resync = std::chrono::steady_clock::now() + options_.resync_interval;

@@ -108,6 +108,8 @@ class Controller {
   // whatever the runtime still holds for them and their logs). The poller runs it every
   // retention_sweep_interval; exposed for tests.
   Status SweepRetention();
+  // Whether a sweep could remove anything: a group changed, or a kept record's time is up.
+  bool RetentionMayBeDue();
 
  private:
   struct Observed;
@@ -139,6 +141,11 @@ class Controller {
   std::mutex poll_mu_;
   std::condition_variable poll_cv_;
   std::map<std::string, std::string> last_digest_;  // poller thread only
+  // What the last complete SweepRetention saw: the store revision before it read, and when a
+  // kept record expires next. Until either changes a sweep has nothing to do (poller thread,
+  // or the test calling SweepRetention).
+  int64_t retention_revision_ = -1;
+  int64_t retention_due_ms_ = 0;
   struct PullBackoff {
     int failures = 0;         // consecutive failed pulls
     int64_t retry_at_ms = 0;  // no pull before this time (clock_, Unix milliseconds)

@@ -63,7 +63,7 @@ Status ContainerGroupService::Check(ContainerGroupSpec& spec) const {
 Status ContainerGroupService::Admit(const std::string& account_id,
                                     const ContainerGroupSpec& spec) {
   RETURN_IF_ERROR(CheckGpus(spec, admission_.capacity));
-  ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListAllGroups());
+  ASSIGN_OR_RETURN(std::vector<ContainerGroup> groups, store_.ListActiveGroups());
   ResourceUse used = LiveUse(groups, account_id);
   RETURN_IF_ERROR(CheckQuota(used.groups, admission_.max_groups_per_account));
   return CheckCapacity(spec, used, admission_.capacity);
@@ -106,14 +106,14 @@ StatusOr<std::string> ContainerGroupService::Create(const std::string& account_i
   return existing_id.empty() ? group.id : existing_id;
 }
 
-StatusOr<DescribePage> ContainerGroupService::Describe(const store::GroupQuery& query) {
+StatusOr<DescribePage> ContainerGroupService::Describe(store::GroupQuery query) {
+  query.with_events = true;  // in the same read as the groups
   ASSIGN_OR_RETURN(store::GroupPage page, store_.ListGroups(query));
   DescribePage out;
   out.total_count = page.total_count;
   out.next_token = page.next_token;
-  for (ContainerGroup& g : page.groups) {
-    ASSIGN_OR_RETURN(std::vector<Event> events, store_.ListEvents(g.id));
-    out.groups.push_back({std::move(g), std::move(events)});
+  for (size_t i = 0; i < page.groups.size(); ++i) {
+    out.groups.push_back({std::move(page.groups[i]), std::move(page.events[i])});
   }
   return out;
 }

@@ -49,7 +49,7 @@ class ContainerGroupService {
   // Admission of a checked `spec` for `account_id` against the groups stored now.
   Status Admit(const std::string& account_id, const ContainerGroupSpec& spec);
 
-  StatusOr<DescribePage> Describe(const store::GroupQuery& query);
+  StatusOr<DescribePage> Describe(store::GroupQuery query);
   // Marks the group for deletion; it disappears from Describe at once.
   Status Delete(const std::string& account_id, const std::string& group_id);
   // Only from Pending or Running (IncorrectStatus otherwise); the group shows Restarting.

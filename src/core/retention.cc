@@ -1,6 +1,7 @@
 #include "core/retention.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace openeci::core {
@@ -43,6 +44,17 @@ std::vector<std::string> ExpiredGroupIds(const std::vector<ContainerGroup>& grou
     }
   }
   return expired;
+}
+
+Millis NextExpiryTime(const std::vector<ContainerGroup>& groups, Millis now,
+                      const RetentionPolicy& policy) {
+  Millis next = std::numeric_limits<Millis>::max();
+  for (const ContainerGroup& g : groups) {
+    if (g.deleting || g.status.phase != GroupPhase::Failed) continue;
+    const Millis expiry = FailedExpiry(g, policy);
+    if (expiry > now) next = std::min(next, expiry);
+  }
+  return next;
 }
 
 }  // namespace openeci::core

@@ -23,4 +23,10 @@ struct RetentionPolicy {
 std::vector<std::string> ExpiredGroupIds(const std::vector<ContainerGroup>& groups, Millis now,
                                          const RetentionPolicy& policy);
 
+// The earliest time after `now` at which ExpiredGroupIds could name a group that it does not name
+// at `now` although no group changed: when the next kept Failed record expires (the Succeeded
+// rule only changes with the groups). INT64_MAX when no Failed record is waiting.
+Millis NextExpiryTime(const std::vector<ContainerGroup>& groups, Millis now,
+                      const RetentionPolicy& policy);
+
 }  // namespace openeci::core

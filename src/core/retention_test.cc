@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 
 namespace openeci::core {
 namespace {
@@ -37,6 +38,20 @@ TEST(Retention, FailedGroupsAreKeptFor24Hours) {
   EXPECT_EQ(ExpiredGroupIds(groups, t0 + 24 * kHour, policy), std::vector<std::string>{"f1"});
   EXPECT_EQ(Sorted(ExpiredGroupIds(groups, t0 + 25 * kHour, policy)),
             (std::vector<std::string>{"f1", "f2"}));
+}
+
+TEST(Retention, NextExpiryTimeIsTheNextFailedRecordToGo) {
+  RetentionPolicy policy;
+  Millis t0 = 1'700'000'000'000;
+  std::vector<ContainerGroup> groups = {Finished("f1", "a", GroupPhase::Failed, t0),
+                                        Finished("f2", "a", GroupPhase::Failed, t0 + kHour),
+                                        Finished("s", "a", GroupPhase::Succeeded, t0 - kHour)};
+  EXPECT_EQ(NextExpiryTime(groups, t0, policy), t0 + 24 * kHour);
+  // Nothing expires between now and then: the sweep may wait until it.
+  EXPECT_TRUE(ExpiredGroupIds(groups, t0 + 24 * kHour - 1, policy).empty());
+  EXPECT_EQ(NextExpiryTime(groups, t0 + 24 * kHour, policy), t0 + 25 * kHour);
+  groups[1].deleting = true;
+  EXPECT_EQ(NextExpiryTime(groups, t0 + 24 * kHour, policy), std::numeric_limits<Millis>::max());
 }
 
 TEST(Retention, TheLatestSucceededGroupsOfEachAccountAreKept) {

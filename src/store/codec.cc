@@ -5,6 +5,7 @@
 #include <boost/mp11.hpp>
 #include <exception>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -28,43 +29,57 @@ struct OptionalTraits<std::optional<U>> : std::true_type {
   using Inner = U;
 };
 
-// Reshapes `stored` into the exact JSON shape value_to<T> expects. Boost.JSON's described-class
-// conversion insists on exactly the described keys, so for every described struct (also inside
-// arrays and optionals) this starts from the encoding of a default-constructed T and overlays
-// the stored value of each member it knows: missing keys keep their defaults and unknown keys
-// are dropped. A value of the wrong JSON kind is passed through for value_to to reject.
+// Reads `stored` into `out`, which starts out default-constructed. For every described struct
+// (also inside arrays and optionals) each member found under its name is read, missing members
+// keep their defaults and unknown keys are ignored; leaves (strings, numbers, booleans, described
+// enums) are converted by Boost.JSON. A value of the wrong JSON kind or range is an error naming
+// the member. One pass over the parsed document: no intermediate JSON is built.
 template <typename T>
-json::value Overlay(const json::value& stored) {
+bool DecodeInto(const json::value& stored, T& out, std::string& error) {
   if constexpr (boost::describe::has_describe_members<T>::value) {
     const json::object* in = stored.if_object();
     if (in == nullptr) {
-      return stored;
+      error = "expected an object";
+      return false;
     }
-    json::value base = json::value_from(T{});
-    json::object& out = base.as_object();
+    bool ok = true;
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
     boost::mp11::mp_for_each<Members>([&](auto member) {
-      using M = std::remove_cvref_t<decltype(std::declval<T&>().*member.pointer)>;
-      if (auto it = in->find(member.name); it != in->end()) {
-        out[member.name] = Overlay<M>(it->value());
+      if (!ok) return;
+      const json::value* v = in->if_contains(member.name);
+      if (v == nullptr) return;
+      if (!DecodeInto(*v, out.*member.pointer, error)) {
+        error = std::string(member.name) + ": " + error;
+        ok = false;
       }
     });
-    return base;
+    return ok;
   } else if constexpr (VectorTraits<T>::value) {
     const json::array* in = stored.if_array();
     if (in == nullptr) {
-      return stored;
+      error = "expected an array";
+      return false;
     }
-    json::array out;
+    out.clear();
     out.reserve(in->size());
     for (const json::value& element : *in) {
-      out.push_back(Overlay<typename VectorTraits<T>::Element>(element));
+      if (!DecodeInto(element, out.emplace_back(), error)) return false;
     }
-    return out;
+    return true;
   } else if constexpr (OptionalTraits<T>::value) {
-    return stored.is_null() ? stored : Overlay<typename OptionalTraits<T>::Inner>(stored);
+    if (stored.is_null()) {
+      out.reset();
+      return true;
+    }
+    return DecodeInto(stored, out.emplace(), error);
   } else {
-    return stored;
+    auto result = json::try_value_to<T>(stored);
+    if (!result) {
+      error = result.error().message();
+      return false;
+    }
+    out = std::move(*result);
+    return true;
   }
 }
 
@@ -84,12 +99,12 @@ StatusOr<T> Decode(std::string_view text, const char* what) {
     if (!stored.is_object()) {
       return InternalError(std::string("stored ") + what + " is not a JSON object");
     }
-    auto result = json::try_value_to<T>(Overlay<T>(stored));
-    if (!result) {
-      return InternalError(std::string("stored ") + what +
-                           " does not match the model: " + result.error().message());
+    T result{};
+    std::string error;
+    if (!DecodeInto(stored, result, error)) {
+      return InternalError(std::string("stored ") + what + " does not match the model: " + error);
     }
-    return std::move(*result);
+    return result;
   } catch (const std::exception& e) {
     return InternalError(std::string("decoding stored ") + what + ": " + e.what());
   }

@@ -31,10 +31,14 @@ struct GroupQuery {
   int limit = 20;                         // 1..100
   std::string next_token;                 // opaque, from a previous GroupPage
   bool include_deleting = false;          // the API never sees groups being deleted
+  bool with_events = false;               // also fill GroupPage::events
 };
 
 struct GroupPage {
   std::vector<core::ContainerGroup> groups;  // in creation order (oldest first)
+  // With GroupQuery::with_events: the events of groups[i] (as ListEvents) at events[i], read
+  // in the same snapshot as the groups; empty otherwise.
+  std::vector<std::vector<core::Event>> events;
   int64_t total_count = 0;                   // matches of the query, ignoring paging
   std::string next_token;                    // empty when this is the last page
 };
@@ -117,8 +121,12 @@ class Store {
   // Removes the group, its events and its client tokens, under the same compare-and-swap.
   virtual Status DeleteGroup(const std::string& id, int64_t expected_revision) = 0;
   virtual StatusOr<GroupPage> ListGroups(const GroupQuery& query) = 0;
-  // Every group of every account (for the controller's resync).
+  // Every group of every account (for retention), in creation order.
   virtual StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() = 0;
+  // The groups that are not finished (Succeeded, Failed) or are being deleted, of every
+  // account, in creation order: what admission counts and the controller still works on.
+  // Proportional to those groups, not to every group stored.
+  virtual StatusOr<std::vector<core::ContainerGroup>> ListActiveGroups() = 0;
   // Number of groups an account holds (for quotas).
   virtual StatusOr<int64_t> CountGroups(const std::string& account_id) = 0;
 

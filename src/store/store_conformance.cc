@@ -595,6 +595,61 @@ TEST_P(StoreConformanceTest, ListCountAndListAllSeeEveryGroup) {
   EXPECT_EQ(Ids(*all), Expect({1, 2, 3, 4, 5}));
 }
 
+TEST_P(StoreConformanceTest, ListActiveGroupsLeavesOutFinishedOnes) {
+  const core::GroupPhase phases[] = {core::GroupPhase::Pending, core::GroupPhase::Succeeded,
+                                     core::GroupPhase::Running, core::GroupPhase::Failed,
+                                     core::GroupPhase::Failed, core::GroupPhase::Restarting};
+  for (int i = 0; i < 6; ++i) {
+    core::ContainerGroup g = SimpleGroup(GroupId(i), i == 2 ? kOtherAccount : kAccount);
+    g.status.phase = phases[i];
+    g.deleting = i == 4;  // finished, but still to be torn down
+    ASSERT_TRUE(Create(*store_, g).ok());
+  }
+  StatusOr<std::vector<core::ContainerGroup>> active = store_->ListActiveGroups();
+  ASSERT_TRUE(active.ok()) << active.status().ToString();
+  EXPECT_EQ(Ids(*active), Expect({0, 2, 4, 5}));
+  // A group that finishes leaves the list; one marked for deletion joins it.
+  core::ContainerGroup g = *store_->GetGroup(GroupId(0));
+  g.status.phase = core::GroupPhase::Succeeded;
+  ASSERT_TRUE(store_->UpdateGroup(g, g.revision).ok());
+  g = *store_->GetGroup(GroupId(1));
+  g.deleting = true;
+  ASSERT_TRUE(store_->UpdateGroup(g, g.revision).ok());
+  active = store_->ListActiveGroups();
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(Ids(*active), Expect({1, 2, 4, 5}));
+}
+
+TEST_P(StoreConformanceTest, ListWithEventsGivesEachGroupItsEvents) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Create(*store_, SimpleGroup(GroupId(i))).ok());
+  }
+  ASSERT_TRUE(store_->RecordEvent(GroupId(0), core::Event{"Normal", "a", "Pulled", "m", 1, 5, 5})
+                  .ok());
+  ASSERT_TRUE(store_->RecordEvent(GroupId(2), core::Event{"Normal", "c", "Created", "m", 1, 6, 6})
+                  .ok());
+  ASSERT_TRUE(store_->RecordEvent(GroupId(2), core::Event{"Normal", "c", "Started", "m", 1, 7, 7})
+                  .ok());
+  GroupQuery q = Query();
+  StatusOr<GroupPage> plain = store_->ListGroups(q);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->events.empty());
+  q.with_events = true;
+  StatusOr<GroupPage> page = store_->ListGroups(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    StatusOr<std::vector<core::Event>> events = store_->ListEvents(page->groups[i].id);
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(page->events[i].size(), events->size());
+    for (size_t j = 0; j < events->size(); ++j) {
+      EXPECT_EQ(page->events[i][j].reason, (*events)[j].reason);
+    }
+  }
+  EXPECT_EQ(page->events[1].size(), 0u);
+  EXPECT_EQ(page->events[2].size(), 2u);
+}
+
 TEST_P(StoreConformanceTest, PagingWalksAllGroupsInCreationOrder) {
   std::vector<std::string> created;
   // Ids deliberately not in creation order, so that ordering by id would show.

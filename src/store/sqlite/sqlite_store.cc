@@ -97,12 +97,50 @@ CREATE TABLE image_caches (
 );
 CREATE INDEX image_caches_account_seq ON image_caches (account_id, seq);
 )sql",
+    // 2 -> 3: reads that stay cheap however many groups are stored. group_counts: how many
+    // groups (not being deleted) each account holds per region, kept exact by triggers in the
+    // writing transaction, so that the TotalCount of an unfiltered DescribeContainerGroups is one
+    // lookup instead of a scan of every stored group. groups_active: see ListActiveGroups.
+    R"sql(
+CREATE TABLE group_counts (
+  account_id TEXT NOT NULL,
+  region_id  TEXT NOT NULL,
+  visible    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region_id)
+);
+INSERT INTO group_counts (account_id, region_id, visible)
+  SELECT account_id, region_id, COUNT(*) FROM groups WHERE deleting = 0
+  GROUP BY account_id, region_id;
+CREATE TRIGGER groups_count_insert AFTER INSERT ON groups WHEN NEW.deleting = 0 BEGIN
+  INSERT INTO group_counts (account_id, region_id, visible)
+    VALUES (NEW.account_id, NEW.region_id, 1)
+    ON CONFLICT (account_id, region_id) DO UPDATE SET visible = visible + 1;
+END;
+CREATE TRIGGER groups_count_delete AFTER DELETE ON groups WHEN OLD.deleting = 0 BEGIN
+  UPDATE group_counts SET visible = visible - 1
+    WHERE account_id = OLD.account_id AND region_id = OLD.region_id;
+END;
+CREATE TRIGGER groups_count_update AFTER UPDATE OF account_id, region_id, deleting ON groups BEGIN
+  UPDATE group_counts SET visible = visible - 1
+    WHERE OLD.deleting = 0 AND account_id = OLD.account_id AND region_id = OLD.region_id;
+  INSERT INTO group_counts (account_id, region_id, visible)
+    SELECT NEW.account_id, NEW.region_id, 1 WHERE NEW.deleting = 0
+    ON CONFLICT (account_id, region_id) DO UPDATE SET visible = visible + 1;
+END;
+-- The groups admission and the controller still work on (ListActiveGroups): finished ones
+-- only wait for retention, and there may be very many of them.
+CREATE INDEX groups_active ON groups (seq)
+  WHERE deleting = 1 OR phase NOT IN ('Succeeded', 'Failed');
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 constexpr int kMaxEventsPerGroup = 50;
 constexpr int kMaxPageSize = 100;
 constexpr int kBusyTimeoutMs = 5000;
+
+// The groups ListActiveGroups returns; also the condition of the partial index groups_active.
+constexpr const char* kActiveGroups = "deleting = 1 OR phase NOT IN ('Succeeded', 'Failed')";
 
 constexpr const char* kGroupColumns =
     "id, account_id, creation_time, restart_generation, deleting, revision, spec_json, "
@@ -442,18 +480,35 @@ Status SqliteStore::PutGroupRow(const core::ContainerGroup& group, int64_t revis
   return Status::Ok();
 }
 
-// Reads a row selected as kGroupColumns.
+struct SqliteStore::GroupRow {
+  core::ContainerGroup group;  // everything but spec and status
+  std::string spec_json;
+  std::string status_json;
+};
+
+// Reads a row selected as kGroupColumns; decoding the JSON is left to DecodeGroup, which needs
+// no lock.
+SqliteStore::GroupRow SqliteStore::ReadGroupRow(Stmt& stmt) {
+  GroupRow row;
+  row.group.id = stmt.Text(0);
+  row.group.account_id = stmt.Text(1);
+  row.group.creation_time = stmt.Int(2);
+  row.group.restart_generation = stmt.Int(3);
+  row.group.deleting = stmt.Int(4) != 0;
+  row.group.revision = stmt.Int(5);
+  row.spec_json = stmt.Text(6);
+  row.status_json = stmt.Text(7);
+  return row;
+}
+
+StatusOr<core::ContainerGroup> SqliteStore::DecodeGroup(GroupRow row) {
+  ASSIGN_OR_RETURN(row.group.spec, DecodeSpec(row.spec_json));
+  ASSIGN_OR_RETURN(row.group.status, DecodeStatus(row.status_json));
+  return std::move(row.group);
+}
+
 StatusOr<core::ContainerGroup> SqliteStore::ReadGroup(Stmt& stmt) {
-  core::ContainerGroup group;
-  group.id = stmt.Text(0);
-  group.account_id = stmt.Text(1);
-  group.creation_time = stmt.Int(2);
-  group.restart_generation = stmt.Int(3);
-  group.deleting = stmt.Int(4) != 0;
-  group.revision = stmt.Int(5);
-  ASSIGN_OR_RETURN(group.spec, DecodeSpec(stmt.Text(6)));
-  ASSIGN_OR_RETURN(group.status, DecodeStatus(stmt.Text(7)));
-  return group;
+  return DecodeGroup(ReadGroupRow(stmt));
 }
 
 // --- Accounts and keys ------------------------------------------------------------------------
@@ -602,6 +657,22 @@ StatusOr<int64_t> SqliteStore::CreateGroup(const core::ContainerGroup& group,
   return revision;
 }
 
+Status SqliteStore::SeedGroups(const std::vector<SeedGroup>& groups) {
+  int64_t last_revision = 0;
+  Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    for (const SeedGroup& seed : groups) {
+      ASSIGN_OR_RETURN(last_revision, BumpRevision());
+      RETURN_IF_ERROR(PutGroupRow(seed.group, last_revision));
+      for (const core::Event& e : seed.events) {
+        RETURN_IF_ERROR(InsertEventRow(seed.group.id, e));
+      }
+    }
+    return std::optional<WatchEvent>();  // offline seeding: nobody watches
+  });
+  if (st.ok() && last_revision > 0) revision_.store(last_revision);
+  return st;
+}
+
 StatusOr<core::ContainerGroup> SqliteStore::GetGroup(const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(Stmt stmt,
@@ -747,55 +818,96 @@ StatusOr<GroupPage> SqliteStore::ListGroups(const GroupQuery& query) {
   // Queries with many ids or tags would flood the cache with one-off shapes.
   const bool cache = query.ids.size() <= 1 && query.tags.size() <= 1;
 
-  std::lock_guard<std::mutex> lock(mu_);
+  // Only the account and region narrow the query: group_counts holds the answer.
+  const bool counted = query.name.empty() && query.phase.empty() && query.zone_id.empty() &&
+                       query.vswitch_id.empty() && query.resource_group_id.empty() &&
+                       query.ids.empty() && query.tags.empty() && !query.include_deleting;
+
+  std::unique_lock<std::mutex> lock(mu_);
   GroupPage page;
   {
-    ASSIGN_OR_RETURN(Stmt count, Prepare("SELECT COUNT(*) FROM groups g WHERE " + where, cache));
+    std::string count_sql =
+        !counted ? "SELECT COUNT(*) FROM groups g WHERE " + where
+        : query.region_id.empty()
+            ? "SELECT COALESCE(SUM(visible), 0) FROM group_counts WHERE account_id = ?"
+            : "SELECT COALESCE(SUM(visible), 0) FROM group_counts WHERE account_id = ? AND "
+              "region_id = ?";
+    ASSIGN_OR_RETURN(Stmt count, Prepare(count_sql, cache));
     for (size_t i = 0; i < params.size(); ++i) {
       count.Bind(static_cast<int>(i + 1), params[i]);
     }
     ASSIGN_OR_RETURN(bool row, count.Step());
     page.total_count = row ? count.Int(0) : 0;
   }
-  // seq comes last so that ReadGroup finds kGroupColumns from column 0.
-  ASSIGN_OR_RETURN(Stmt stmt,
-                   Prepare(std::string("SELECT ") + kGroupColumns + ", g.seq FROM groups g WHERE " +
-                               where + " AND g.seq > ? ORDER BY g.seq LIMIT ?",
-                           cache));
-  int index = 1;
-  for (const std::string& p : params) {
-    stmt.Bind(index++, p);
+  std::vector<GroupRow> rows;
+  {
+    // seq comes last so that ReadGroupRow finds kGroupColumns from column 0.
+    ASSIGN_OR_RETURN(Stmt stmt, Prepare(std::string("SELECT ") + kGroupColumns +
+                                            ", g.seq FROM groups g WHERE " + where +
+                                            " AND g.seq > ? ORDER BY g.seq LIMIT ?",
+                                        cache));
+    int index = 1;
+    for (const std::string& p : params) {
+      stmt.Bind(index++, p);
+    }
+    stmt.Bind(index++, after_seq);
+    stmt.Bind(index++, int64_t{limit} + 1);
+    int64_t last_seq = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) {
+        break;
+      }
+      if (static_cast<int>(rows.size()) == limit) {
+        page.next_token = EncodePageToken(last_seq);
+        break;
+      }
+      rows.push_back(ReadGroupRow(stmt));
+      last_seq = stmt.Int(8);
+    }
   }
-  stmt.Bind(index++, after_seq);
-  stmt.Bind(index++, int64_t{limit} + 1);
-  int64_t last_seq = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) {
-      break;
+  if (query.with_events) {
+    for (const GroupRow& row : rows) {
+      ASSIGN_OR_RETURN(std::vector<core::Event> events, ListEventsLocked(row.group.id));
+      page.events.push_back(std::move(events));
     }
-    if (static_cast<int>(page.groups.size()) == limit) {
-      page.next_token = EncodePageToken(last_seq);
-      break;
-    }
-    ASSIGN_OR_RETURN(core::ContainerGroup group, ReadGroup(stmt));
+  }
+  lock.unlock();
+  for (GroupRow& row : rows) {
+    ASSIGN_OR_RETURN(core::ContainerGroup group, DecodeGroup(std::move(row)));
     page.groups.push_back(std::move(group));
-    last_seq = stmt.Int(8);
   }
   return page;
 }
 
 StatusOr<std::vector<core::ContainerGroup>> SqliteStore::ListAllGroups() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(Stmt stmt,
-                   Prepare(std::string("SELECT ") + kGroupColumns + " FROM groups ORDER BY seq"));
-  std::vector<core::ContainerGroup> groups;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) {
-      break;
+  return ReadGroupsWhere("1");
+}
+
+StatusOr<std::vector<core::ContainerGroup>> SqliteStore::ListActiveGroups() {
+  // Exactly the condition of the partial index groups_active, so that it is used.
+  return ReadGroupsWhere(kActiveGroups);
+}
+
+StatusOr<std::vector<core::ContainerGroup>> SqliteStore::ReadGroupsWhere(const char* where) {
+  std::vector<GroupRow> rows;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ASSIGN_OR_RETURN(Stmt stmt, Prepare(std::string("SELECT ") + kGroupColumns +
+                                        " FROM groups WHERE " + where + " ORDER BY seq"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) {
+        break;
+      }
+      rows.push_back(ReadGroupRow(stmt));
     }
-    ASSIGN_OR_RETURN(core::ContainerGroup group, ReadGroup(stmt));
+  }
+  // Decoding is most of the work: without the lock, so other callers are not held up by it.
+  std::vector<core::ContainerGroup> groups;
+  groups.reserve(rows.size());
+  for (GroupRow& row : rows) {
+    ASSIGN_OR_RETURN(core::ContainerGroup group, DecodeGroup(std::move(row)));
     groups.push_back(std::move(group));
   }
   return groups;
@@ -1085,18 +1197,7 @@ Status SqliteStore::RecordEvent(const std::string& group_id, const core::Event& 
       merged = sqlite3_changes(db_) > 0;
     }
     if (!merged) {
-      ASSIGN_OR_RETURN(Stmt insert, Prepare(R"sql(
-          INSERT INTO events (group_id, type, name, reason, message, count, first_ts, last_ts)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?))sql"));
-      RETURN_IF_ERROR(insert.Bind(1, group_id)
-                          .Bind(2, event.type)
-                          .Bind(3, event.name)
-                          .Bind(4, event.reason)
-                          .Bind(5, event.message)
-                          .Bind(6, int64_t{event.count})
-                          .Bind(7, event.first_timestamp)
-                          .Bind(8, event.last_timestamp)
-                          .Run());
+      RETURN_IF_ERROR(InsertEventRow(group_id, event));
     }
     ASSIGN_OR_RETURN(Stmt trim, Prepare(R"sql(
         DELETE FROM events WHERE group_id = ?1 AND seq NOT IN (
@@ -1108,8 +1209,27 @@ Status SqliteStore::RecordEvent(const std::string& group_id, const core::Event& 
   });
 }
 
+Status SqliteStore::InsertEventRow(const std::string& group_id, const core::Event& event) {
+  ASSIGN_OR_RETURN(Stmt insert, Prepare(R"sql(
+      INSERT INTO events (group_id, type, name, reason, message, count, first_ts, last_ts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?))sql"));
+  return insert.Bind(1, group_id)
+      .Bind(2, event.type)
+      .Bind(3, event.name)
+      .Bind(4, event.reason)
+      .Bind(5, event.message)
+      .Bind(6, int64_t{event.count})
+      .Bind(7, event.first_timestamp)
+      .Bind(8, event.last_timestamp)
+      .Run();
+}
+
 StatusOr<std::vector<core::Event>> SqliteStore::ListEvents(const std::string& group_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  return ListEventsLocked(group_id);
+}
+
+StatusOr<std::vector<core::Event>> SqliteStore::ListEventsLocked(const std::string& group_id) {
   ASSIGN_OR_RETURN(Stmt stmt, Prepare(R"sql(
       SELECT type, name, reason, message, count, first_ts, last_ts FROM events
       WHERE group_id = ? ORDER BY last_ts, seq)sql"));

@@ -34,6 +34,16 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
   ~SqliteStore() override;
 
+  // A group to seed and its events (oldest first).
+  struct SeedGroup {
+    core::ContainerGroup group;
+    std::vector<core::Event> events;
+  };
+  // Inserts new groups (ids must be new) and their events in one transaction, each group with
+  // its own revision, without client tokens and without telling watchers. For offline tools
+  // that fill a database before a server opens it (bench/seed); not part of Store.
+  Status SeedGroups(const std::vector<SeedGroup>& groups);
+
   // Store
   Status PutAccessKey(const core::AccessKey& key) override;
   StatusOr<core::AccessKey> GetAccessKey(const std::string& key_id) override;
@@ -52,6 +62,7 @@ class SqliteStore final : public Store {
                                          bool* replayed) override;
   StatusOr<GroupPage> ListGroups(const GroupQuery& query) override;
   StatusOr<std::vector<core::ContainerGroup>> ListAllGroups() override;
+  StatusOr<std::vector<core::ContainerGroup>> ListActiveGroups() override;
   StatusOr<int64_t> CountGroups(const std::string& account_id) override;
   StatusOr<int64_t> CreateImageCache(const core::ImageCache& cache,
                                      const std::optional<ClientTokenRecord>& token,
@@ -100,6 +111,16 @@ class SqliteStore final : public Store {
   Status RememberToken(const ClientTokenRecord& token, const std::string& resource_id,
                        int64_t created_at);
   StatusOr<core::ContainerGroup> ReadGroup(Stmt& stmt);
+  // A group row as stored (kGroupColumns), to be decoded by DecodeGroup after mu_ is released.
+  struct GroupRow;
+  static GroupRow ReadGroupRow(Stmt& stmt);
+  static StatusOr<core::ContainerGroup> DecodeGroup(GroupRow row);
+  // ListEvents under mu_.
+  StatusOr<std::vector<core::Event>> ListEventsLocked(const std::string& group_id);
+  // Every group `where` (a fixed SQL condition) selects, in creation order. Takes mu_.
+  StatusOr<std::vector<core::ContainerGroup>> ReadGroupsWhere(const char* where);
+  // Inserts one event row (no merging, no trimming). Requires mu_.
+  Status InsertEventRow(const std::string& group_id, const core::Event& event);
   StatusOr<int64_t> StoredCacheRevision(const std::string& id);  // -1 when absent
   StatusOr<int64_t> CountImageCachesLocked(const std::string& account_id);
   // Inserts (seq > 0) or updates (seq == 0) the cache's row with `revision`.

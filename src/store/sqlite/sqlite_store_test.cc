@@ -193,7 +193,7 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentOnReopen) {
     ASSERT_TRUE(store->PutAccessKey(core::AccessKey{"LTAI", "s", "acct", true, 7}).ok());
   }
   const std::string version = RawQuery("PRAGMA user_version");
-  EXPECT_EQ(version, "2");  // 2: image caches
+  EXPECT_EQ(version, "3");  // 2: image caches, 3: group_counts and groups_active
   for (int i = 0; i < 3; ++i) {
     std::unique_ptr<SqliteStore> store = Open();
     ASSERT_NE(store, nullptr);
@@ -203,6 +203,112 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentOnReopen) {
   EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM meta"), "2");  // revision, image_cache_seq
   EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM access_keys"), "1");
   EXPECT_EQ(RawQuery("PRAGMA journal_mode"), "wal");  // WAL is persistent
+}
+
+// The unfiltered TotalCount comes from group_counts (kept by triggers), the filtered one from
+// COUNT(*) over the rows: both must agree through creates, updates, marking and deleting.
+TEST_F(SqliteStoreTest, UnfilteredTotalCountFollowsEveryGroupWrite) {
+  std::unique_ptr<SqliteStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  auto make = [](int i, const std::string& account, const std::string& region) {
+    core::ContainerGroup g = testing::FullyPopulatedGroup(
+        "eci-" + std::string(19, '0') + std::to_string(i), account);
+    g.deleting = false;
+    g.spec.region_id = region;
+    return g;
+  };
+  auto count = [&](const std::string& account, const std::string& region) {
+    GroupQuery q;
+    q.account_id = account;
+    q.region_id = region;
+    StatusOr<GroupPage> page = store->ListGroups(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    GroupQuery by_zone = q;  // a filter every group matches: counted over the rows
+    by_zone.zone_id = "cn-beijing-k";
+    StatusOr<GroupPage> scanned = store->ListGroups(by_zone);
+    EXPECT_TRUE(scanned.ok());
+    EXPECT_EQ(page->total_count, scanned->total_count);
+    return page.ok() ? page->total_count : -1;
+  };
+  std::string existing;
+  ASSERT_TRUE(store->CreateGroup(make(1, "a", "r1"), std::nullopt, &existing).ok());
+  ASSERT_TRUE(store->CreateGroup(make(2, "a", "r1"), std::nullopt, &existing).ok());
+  ASSERT_TRUE(store->CreateGroup(make(3, "a", "r2"), std::nullopt, &existing).ok());
+  ASSERT_TRUE(store->CreateGroup(make(4, "b", "r1"), std::nullopt, &existing).ok());
+  EXPECT_EQ(count("a", ""), 3);
+  EXPECT_EQ(count("a", "r1"), 2);
+  EXPECT_EQ(count("b", ""), 1);
+
+  StatusOr<core::ContainerGroup> g1 = store->GetGroup(make(1, "a", "r1").id);
+  ASSERT_TRUE(g1.ok());
+  g1->status.phase = core::GroupPhase::Running;  // an update that is not a delete
+  StatusOr<int64_t> rev = store->UpdateGroup(*g1, g1->revision);
+  ASSERT_TRUE(rev.ok());
+  EXPECT_EQ(count("a", "r1"), 2);
+  g1->deleting = true;
+  rev = store->UpdateGroup(*g1, *rev);
+  ASSERT_TRUE(rev.ok());
+  EXPECT_EQ(count("a", "r1"), 1);
+  ASSERT_TRUE(store->DeleteGroup(g1->id, *rev).ok());  // a deleting group was not counted
+  EXPECT_EQ(count("a", "r1"), 1);
+  StatusOr<core::ContainerGroup> g3 = store->GetGroup(make(3, "a", "r2").id);
+  ASSERT_TRUE(g3.ok());
+  ASSERT_TRUE(store->DeleteGroup(g3->id, g3->revision).ok());
+  EXPECT_EQ(count("a", ""), 1);
+  EXPECT_EQ(count("a", "r2"), 0);
+  EXPECT_EQ(count("c", ""), 0);
+}
+
+// A database from before group_counts (schema version 2) gets the counts of its groups.
+TEST_F(SqliteStoreTest, MigrationCountsTheGroupsAlreadyStored) {
+  {
+    std::unique_ptr<SqliteStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    std::string existing;
+    for (int i = 0; i < 3; ++i) {
+      core::ContainerGroup g =
+          testing::FullyPopulatedGroup("eci-" + std::string(19, '0') + std::to_string(i), "a");
+      g.deleting = i == 2;
+      ASSERT_TRUE(store->CreateGroup(g, std::nullopt, &existing).ok());
+    }
+  }
+  RawExec(R"sql(DROP TRIGGER groups_count_insert; DROP TRIGGER groups_count_delete;
+                DROP TRIGGER groups_count_update; DROP TABLE group_counts;
+                DROP INDEX groups_active; PRAGMA user_version = 2;)sql");
+  std::unique_ptr<SqliteStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  GroupQuery q;
+  q.account_id = "a";
+  StatusOr<GroupPage> page = store->ListGroups(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total_count, 2);
+}
+
+TEST_F(SqliteStoreTest, SeedGroupsStoresGroupsWithEventsAndRevisions) {
+  std::unique_ptr<SqliteStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  std::vector<SqliteStore::SeedGroup> seeds;
+  for (int i = 0; i < 3; ++i) {
+    SqliteStore::SeedGroup s;
+    s.group = testing::FullyPopulatedGroup("eci-" + std::string(19, '0') + std::to_string(i), "a");
+    s.group.deleting = false;
+    s.events = {core::Event{"Normal", s.group.id, "Started", "m", 1, 5, 6}};
+    seeds.push_back(s);
+  }
+  ASSERT_TRUE(store->SeedGroups(seeds).ok());
+  EXPECT_EQ(store->CurrentRevision(), 3);
+  GroupQuery q;
+  q.account_id = "a";
+  StatusOr<GroupPage> page = store->ListGroups(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total_count, 3);
+  ASSERT_EQ(page->groups.size(), 3u);
+  EXPECT_EQ(page->groups[0].id, seeds[0].group.id);
+  EXPECT_EQ(page->groups[2].revision, 3);
+  StatusOr<std::vector<core::Event>> events = store->ListEvents(seeds[1].group.id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].reason, "Started");
 }
 
 TEST_F(SqliteStoreTest, RefusesSchemaNewerThanItself) {
