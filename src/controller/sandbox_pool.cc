@@ -147,7 +147,7 @@ Status SandboxPool::Adopt() {
   // The runtime first, the store second: a claim is written before containers are created, so
   // a sandbox seen with containers has its claim in the store by the time the store is read.
   ASSIGN_OR_RETURN(std::vector<runtime::SandboxInfo> sandboxes, runtime_.ListSandboxes());
-  ASSIGN_OR_RETURN(std::vector<core::ContainerGroup> groups, store_.ListAllGroups());
+  ASSIGN_OR_RETURN(std::vector<core::ContainerGroup> groups, store_.ListActiveGroups());
   std::set<std::string> claimed;
   for (const auto& g : groups) {
     if (!g.status.pool_sandbox_id.empty()) claimed.insert(g.status.pool_sandbox_id);
@@ -232,7 +232,7 @@ Status SandboxPool::CollectGarbage() {
     }
     for (const auto& [id, w] : taken_) held.insert(id);
   }
-  ASSIGN_OR_RETURN(std::vector<core::ContainerGroup> groups, store_.ListAllGroups());
+  ASSIGN_OR_RETURN(std::vector<core::ContainerGroup> groups, store_.ListActiveGroups());
   for (const auto& g : groups) {
     if (!g.status.pool_sandbox_id.empty()) held.insert(g.status.pool_sandbox_id);
   }

@@ -211,7 +211,7 @@ Status SgFirewall::SyncOnce(bool force) { return Sync(/*reload_groups=*/true, fo
 Status SgFirewall::Sync(bool reload_groups, bool force) {
   if (reload_groups || force) {
     groups_loaded_ = false;
-    ASSIGN_OR_RETURN(groups_, store_.ListAllGroups());
+    ASSIGN_OR_RETURN(groups_, store_.ListActiveGroups());
     groups_loaded_ = true;
   }
   if (!groups_loaded_) return UnavailableError("the store's groups were never read");
