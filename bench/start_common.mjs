@@ -1,0 +1,154 @@
+// What bench/start.mjs and bench/parallel.mjs share: the raw CRI baseline (cri_start), timing
+// one create until Running through the official SDK, rows of the result JSON, and (until
+// bench/lib/stats.mjs lands) percentiles, machine description and result writing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { REPO_ROOT, $Eci, REGION, sleep } from '../tests/integration/lib/stack.mjs';
+
+const execFileP = promisify(execFile);
+
+// How often a create is polled with DescribeContainerGroups until it says Running.
+export const POLL_MS = 5;
+
+export function parseArgs(name, argv = process.argv.slice(2)) {
+  const args = { smoke: false, out: path.join(REPO_ROOT, 'bench/results', `${name}.json`) };
+  for (let i = 0; i < argv.length; ++i) {
+    if (argv[i] === '--smoke') args.smoke = true;
+    else if (argv[i] === '--out') args.out = argv[++i];
+    else throw new Error(`usage: node bench/${name}.mjs [--smoke] [--out FILE]`);
+  }
+  return args;
+}
+
+// ---- temporary copies of bench/lib/stats.mjs (bench-harness) ------------------------------
+
+export function percentiles(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : null);
+  const round = (x) => (x === null ? null : Math.round(x * 10) / 10);
+  return {
+    n: s.length,
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    min: round(s[0] ?? null),
+    max: round(s[s.length - 1] ?? null),
+    mean: round(s.length ? s.reduce((a, b) => a + b, 0) / s.length : null),
+  };
+}
+
+export function machine() {
+  let containerd = '';
+  try {
+    containerd = execFileSync('containerd', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    containerd = 'containerd (version unknown)';
+  }
+  return `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+    `Linux ${os.release()}, ${containerd}`;
+}
+
+export function writeResult(file, result) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.error(`# wrote ${file}`);
+}
+
+// ---- rows ---------------------------------------------------------------------------------
+
+// A row of the result JSON; `goalFactor` (e.g. 1.10) makes the goal "p50 ≤ factor× baseline".
+export function row(name, samples, { baseline = null, baselineSamples = null, goalFactor = null,
+  extra } = {}) {
+  const p = percentiles(samples);
+  const base = baselineSamples ? percentiles(baselineSamples).p50 : null;
+  const ratio = base ? Math.round((p.p50 / base) * 100) / 100 : null;
+  return {
+    case: name, n: p.n, unit: 'ms', p50: p.p50, p90: p.p90, p99: p.p99,
+    baseline, ratio,
+    goal: goalFactor ? `p50 ≤ ${goalFactor.toFixed(2)}× ${baseline}` : null,
+    met: goalFactor && ratio !== null ? ratio <= goalFactor : null,
+    extra: { min: p.min, max: p.max, mean: p.mean, ...extra },
+  };
+}
+
+// ---- raw CRI baseline ---------------------------------------------------------------------
+
+export function criStartBinary() {
+  const candidates = [
+    process.env.OPENECI_CRI_START,
+    path.join(REPO_ROOT, 'build/release/bench/cri_start'),
+    path.join(REPO_ROOT, 'build/dev/bench/cri_start'),
+  ].filter(Boolean);
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`cri_start not built (tried ${candidates.join(', ')})`);
+  return found;
+}
+
+// Runs cri_start against the stack's containerd: n pods, c at a time, the stack's image and
+// sleeper command, cpu/memory as the OpenECI groups ask. Returns its JSON.
+export async function criStart(stack, { n = 1, c = 1, cpu = 0.25, memory = 0.5, command }) {
+  const args = ['--socket', stack.socket, '--image', stack.publicImage, '-n', String(n),
+    '-c', String(c), '--cpu', String(cpu), '--memory', String(memory),
+    '--log-root', path.join(stack.dir, 'cri-bench'), '--', ...command];
+  try {
+    const { stdout } = await execFileP(criStartBinary(), args, {
+      timeout: 600000, maxBuffer: 16 * 1024 * 1024,
+    });
+    return JSON.parse(stdout);
+  } catch (e) {
+    throw new Error(`cri_start failed: ${e.stderr || e.message}\n${e.stdout ?? ''}`);
+  }
+}
+
+// ---- OpenECI ------------------------------------------------------------------------------
+
+// A small group as the benches create it (0.25 vCPU / 0.5 GiB, an allowed specification).
+export function smallGroup(stack, name, cpu = 0.25, memory = 0.5) {
+  return stack.groupRequest(name, {
+    cpu, memory,
+    container: [stack.mainContainer({ cpu, memory })],
+  });
+}
+
+// CreateContainerGroup through the official SDK, then DescribeContainerGroups every POLL_MS
+// until the group says Running. Returns {id, ms (create sent → Running seen), answerMs}.
+export async function createUntilRunning(stack, req, client, timeoutMs = 120000) {
+  const t0 = performance.now();
+  const res = await client.createContainerGroup(new $Eci.CreateContainerGroupRequest(req));
+  const answerMs = performance.now() - t0;
+  const id = res.body.containerGroupId;
+  stack.track(id);
+  const describe = new $Eci.DescribeContainerGroupsRequest({
+    regionId: REGION, containerGroupIds: JSON.stringify([id]),
+  });
+  for (;;) {
+    const r = await client.describeContainerGroups(describe);
+    const g = (r.body.containerGroups ?? [])[0];
+    const now = performance.now();
+    if (g?.status === 'Running') return { id, ms: now - t0, answerMs };
+    if (g && ['Failed', 'Succeeded'].includes(g.status)) {
+      throw new Error(`group ${id} ended ${g.status}: ${JSON.stringify(g.events?.slice(-3))}`);
+    }
+    if (now - t0 > timeoutMs) throw new Error(`group ${id} not Running after ${timeoutMs} ms`);
+    await sleep(POLL_MS);
+  }
+}
+
+// Deletes groups and waits until the server lists none of them and containerd holds none of
+// their sandboxes, so that the next measurement starts from the same state.
+export async function deleteAndWait(stack, ids, client, timeoutMs = 60000) {
+  for (const id of ids) await stack.delete(id, client);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const listed = await stack.listAll(client);
+    // Groups' objects only: a warm pool's sandboxes carry no group ID and stay.
+    const left = (await stack.ctr(['containers', 'ls', '-q', 'labels."openeci.group-id"'])).trim();
+    if (!listed.some((g) => ids.includes(g.containerGroupId)) && left === '') return;
+    await sleep(50);
+  }
+  throw new Error(`groups ${ids.join(', ')} still there after ${timeoutMs} ms`);
+}
