@@ -21,13 +21,14 @@ import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Stack, SLEEPER, sleep } from '../tests/integration/lib/stack.mjs';
 import {
-  POLL_MS, parseArgs, machine, writeResult, row, criStart, smallGroup, createUntilRunning,
-  deleteAndWait,
+  POLL_MS, TRACE_ENV, parseArgs, machine, writeResult, row, criStart, smallGroup,
+  createUntilRunning, deleteAndWait, stepBreakdown,
 } from './start_common.mjs';
 
 const execFileP = promisify(execFile);
 const args = parseArgs('start');
-const N = args.smoke ? 3 : 50;
+// OPENECI_BENCH_N: another sample count (quick comparisons while working on the start path).
+const N = Number(process.env.OPENECI_BENCH_N ?? (args.smoke ? 3 : 50));
 // The pool stack: pool size, and how long to wait before each create so that the pool has
 // refilled in the background (the first wait also lets the pool fill after server start).
 const POOL_SIZE = Number(process.env.OPENECI_BENCH_POOL_SIZE ?? 2);
@@ -80,29 +81,41 @@ async function runcOnce({ root, bundle }, id) {
 // n sequential OpenECI groups on `stack`, each followed by one raw CRI pod (and a runc
 // container when `bundle` is given). Returns the samples of each case.
 async function measure(stack, label, { bundle, beforeEach }) {
-  const client = stack.sdk();
-  const out = { openeci: [], answer: [], cri: [], runc: [] };
+  // A fresh SDK client per group: the server closes idle keep-alive connections, and a
+  // sample waits a while (delete, raw CRI, runc) between creates.
+  let client = stack.sdk();
+  const out = { openeci: [], answer: [], cri: [], runc: [], runs: [] };
   // Warm-up (not measured): the image pull, the first sandbox, the SDK's connection.
   const warm = await createUntilRunning(stack, smallGroup(stack, `${label}-warmup`), client);
   await deleteAndWait(stack, [warm.id], client);
   await criStart(stack, { n: 1, command: SLEEPER });
   for (let i = 0; i < N; ++i) {
     if (beforeEach) await beforeEach();
+    client = stack.sdk();
     const r = await createUntilRunning(stack, smallGroup(stack, `${label}-${i}`), client);
     out.openeci.push(r.ms);
     out.answer.push(r.answerMs);
+    out.runs.push(r);
     await deleteAndWait(stack, [r.id], client);
     const cri = await criStart(stack, { n: 1, command: SLEEPER });
     out.cri.push(cri.total_ms[0]);
+    (out.criSandbox ??= []).push(cri.sandbox_ms[0]);
+    (out.criCreate ??= []).push(cri.create_ms[0]);
+    (out.criStart ??= []).push(cri.start_ms[0]);
     if (bundle) out.runc.push(await runcOnce(bundle, `runc-bench-${i}`));
     console.error(`# ${label} ${i + 1}/${N}: OpenECI ${r.ms.toFixed(1)} ms, raw CRI ` +
       `${cri.total_ms[0].toFixed(1)} ms${bundle ? `, runc ${out.runc.at(-1).toFixed(1)} ms` : ''}`);
   }
+  out.breakdown = stepBreakdown(out.runs, fs.readFileSync(stack.serverLog, 'utf8'));
+  out.rawSteps = {
+    RunPodSandbox: row('', out.criSandbox).p50, CreateContainer: row('', out.criCreate).p50,
+    StartContainer: row('', out.criStart).p50,
+  };
   return out;
 }
 
 async function withStack(name, env, fn) {
-  const stack = new Stack(name, { env });
+  const stack = new Stack(name, { env: { ...TRACE_ENV, ...env } });
   try {
     await stack.start();
     return await fn(stack);
@@ -123,7 +136,11 @@ const pooled = await withStack('bench-start-pool',
 const rows = [
   row(PLAIN, plain.openeci, {
     baseline: RAW, baselineSamples: plain.cri, goalFactor: 1.10,
-    extra: { create_answer_p50_ms: row('', plain.answer).p50 },
+    extra: {
+      create_answer_p50_ms: row('', plain.answer).p50,
+      breakdown_p50_ms: plain.breakdown,
+      raw_cri_steps_p50_ms: plain.rawSteps,
+    },
   }),
   row(POOLED, pooled.openeci, {
     baseline: RAW, baselineSamples: plain.cri, goalFactor: 0.6,
@@ -131,6 +148,7 @@ const rows = [
       pool_size: POOL_SIZE,
       create_answer_p50_ms: row('', pooled.answer).p50,
       raw_cri_p50_same_stack_ms: row('', pooled.cri).p50,
+      breakdown_p50_ms: pooled.breakdown,
     },
   }),
   row(RAW, plain.cri),
@@ -155,6 +173,9 @@ const result = {
       `the bench waits ${POOL_FILL_MS} ms for the pool to refill (and before the first, to fill). ` +
       'Its ratio is against the raw CRI row of the first stack; extra.raw_cri_p50_same_stack_ms ' +
       'is the raw CRI median measured next to it.',
+    'Where the time goes (extra.breakdown_p50_ms, medians): the client\'s timestamps joined ' +
+      'with the controller\'s step trace (servers run with OPENECI_LOG_LEVEL=debug; ' +
+      'controller.cc StepTrace), first reconcile pass of each group.',
     `Server binary: ${process.env.OPENECI_BIN ?? 'tests/integration/lib/stack.mjs default'}.`,
   ],
   rows,
@@ -171,6 +192,10 @@ const result = {
     ],
   }],
 };
+for (const [name, b] of [['plain', plain.breakdown], ['pool', pooled.breakdown]]) {
+  console.error(`# breakdown (${name}, p50 ms): ${JSON.stringify(b)}`);
+}
+console.error(`# raw CRI steps (p50 ms): ${JSON.stringify(plain.rawSteps)}`);
 for (const r of rows) {
   console.error(`# ${r.case}: p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} ms` +
     (r.ratio !== null ? ` (${r.ratio}× ${r.baseline})` : ''));

@@ -117,6 +117,7 @@ export function smallGroup(stack, name, cpu = 0.25, memory = 0.5) {
 // CreateContainerGroup through the official SDK, then DescribeContainerGroups every POLL_MS
 // until the group says Running. Returns {id, ms (create sent → Running seen), answerMs}.
 export async function createUntilRunning(stack, req, client, timeoutMs = 120000) {
+  const sentAt = Date.now();
   const t0 = performance.now();
   const res = await client.createContainerGroup(new $Eci.CreateContainerGroupRequest(req));
   const answerMs = performance.now() - t0;
@@ -129,7 +130,10 @@ export async function createUntilRunning(stack, req, client, timeoutMs = 120000)
     const r = await client.describeContainerGroups(describe);
     const g = (r.body.containerGroups ?? [])[0];
     const now = performance.now();
-    if (g?.status === 'Running') return { id, ms: now - t0, answerMs };
+    if (g?.status === 'Running') {
+      return { id, ms: now - t0, answerMs, sentAt, answeredAt: sentAt + answerMs,
+        seenAt: sentAt + (now - t0) };
+    }
     if (g && ['Failed', 'Succeeded'].includes(g.status)) {
       throw new Error(`group ${id} ended ${g.status}: ${JSON.stringify(g.events?.slice(-3))}`);
     }
@@ -151,4 +155,50 @@ export async function deleteAndWait(stack, ids, client, timeoutMs = 60000) {
     await sleep(50);
   }
   throw new Error(`groups ${ids.join(', ')} still there after ${timeoutMs} ms`);
+}
+
+// ---- where the time goes ------------------------------------------------------------------
+
+// The server env that makes the controller log its step trace ("trace <group> <step> +<ms>",
+// controller.cc StepTrace; nothing else of note logs at debug level).
+export const TRACE_ENV = { OPENECI_LOG_LEVEL: 'debug' };
+
+const TRACE_LINE =
+  /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\] \[debug\] trace (\S+) (.+) \+([\d.]+)ms$/;
+
+// Median milliseconds of each step of a create, over `runs` (createUntilRunning results),
+// from the client's wall-clock timestamps and the first controller pass of each group in the
+// server log: API answer, answer → pass start (wake-up), each step of the pass, status
+// written → Running seen by the client (poll lag). Log timestamps have 1 ms resolution.
+export function stepBreakdown(runs, logText) {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const passes = new Map();  // group -> steps of its first pass
+  for (const line of logText.split('\n')) {
+    const m = TRACE_LINE.exec(line);
+    if (!m || !byId.has(m[2])) continue;
+    const [, ts, id, step, ms] = m;
+    let steps = passes.get(id);
+    if (step === 'pass start') {
+      if (steps) steps.done = true;  // only the first pass starts the group
+      else passes.set(id, (steps = []));
+    }
+    if (!steps || steps.done) continue;
+    const n = steps.filter((s) => s.step.split(' #')[0] === step).length;
+    steps.push({ at: Date.parse(ts.replace(' ', 'T')), step: n ? `${step} #${n + 1}` : step,
+      ms: Number(ms) });
+  }
+  const columns = new Map();
+  const add = (k, v) => { if (!columns.has(k)) columns.set(k, []); columns.get(k).push(v); };
+  for (const [id, steps] of passes) {
+    const r = byId.get(id);
+    add('API answer (client)', r.answeredAt - r.sentAt);
+    add('answer → controller pass start', steps[0].at - r.answeredAt);
+    for (const s of steps.slice(1)) add(s.step, s.ms);
+    const written = steps.find((s) => s.step === 'status written');
+    if (written) add('status written → client sees Running', r.seenAt - written.at);
+    add('total (client)', r.seenAt - r.sentAt);
+  }
+  const out = {};
+  for (const [k, v] of columns) out[k] = percentiles(v).p50;
+  return out;
 }
