@@ -27,7 +27,7 @@ let openeci;
 let cri;
 try {
   await stack.start();
-  const client = stack.sdk();
+  const client = freshClient(stack);
   // Warm-up (not measured): the image pull and the first sandbox.
   const warm = await createUntilRunning(stack, smallGroup(stack, 'parallel-warmup'), client);
   await deleteAndWait(stack, [warm.id], client);
@@ -36,7 +36,7 @@ try {
   // One SDK client per group, as independent callers would have.
   const t0 = performance.now();
   const runs = await Promise.all(Array.from({ length: N }, (_, i) =>
-    createUntilRunning(stack, smallGroup(stack, `parallel-${i}`), stack.sdk(), 300000)));
+    createUntilRunning(stack, smallGroup(stack, `parallel-${i}`), freshClient(stack), 300000)));
   const wallMs = performance.now() - t0;
   openeci = { samples: runs.map((r) => r.ms), answers: runs.map((r) => r.answerMs), wallMs };
   console.error(`# OpenECI: ${N} groups Running after ${wallMs.toFixed(0)} ms`);

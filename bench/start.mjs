@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { Stack, SLEEPER, sleep } from '../tests/integration/lib/stack.mjs';
 import {
   POLL_MS, TRACE_ENV, parseArgs, machine, writeResult, row, criStart, smallGroup,
-  createUntilRunning, deleteAndWait, stepBreakdown,
+  createUntilRunning, deleteAndWait, freshClient, stepBreakdown,
 } from './start_common.mjs';
 
 const execFileP = promisify(execFile);
@@ -83,7 +83,7 @@ async function runcOnce({ root, bundle }, id) {
 async function measure(stack, label, { bundle, beforeEach }) {
   // A fresh SDK client per group: the server closes idle keep-alive connections, and a
   // sample waits a while (delete, raw CRI, runc) between creates.
-  let client = stack.sdk();
+  let client = freshClient(stack);
   const out = { openeci: [], answer: [], cri: [], runc: [], runs: [] };
   // Warm-up (not measured): the image pull, the first sandbox, the SDK's connection.
   const warm = await createUntilRunning(stack, smallGroup(stack, `${label}-warmup`), client);
@@ -91,7 +91,7 @@ async function measure(stack, label, { bundle, beforeEach }) {
   await criStart(stack, { n: 1, command: SLEEPER });
   for (let i = 0; i < N; ++i) {
     if (beforeEach) await beforeEach();
-    client = stack.sdk();
+    client = freshClient(stack);
     const r = await createUntilRunning(stack, smallGroup(stack, `${label}-${i}`), client);
     out.openeci.push(r.ms);
     out.answer.push(r.answerMs);

@@ -1,78 +1,32 @@
 // What bench/start.mjs and bench/parallel.mjs share: the raw CRI baseline (cri_start), timing
-// one create until Running through the official SDK, rows of the result JSON, and (until
-// bench/lib/stats.mjs lands) percentiles, machine description and result writing.
+// one create until Running through the official SDK (tight polling), rows with a goal factor,
+// and the step breakdown of a create.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, $Eci, REGION, sleep } from '../tests/integration/lib/stack.mjs';
+import { percentiles, row as statsRow } from './lib/stats.mjs';
+
+export { parseArgs, machineInfo as machine, writeResult } from './lib/stats.mjs';
 
 const execFileP = promisify(execFile);
 
 // How often a create is polled with DescribeContainerGroups until it says Running.
 export const POLL_MS = 5;
 
-export function parseArgs(name, argv = process.argv.slice(2)) {
-  const args = { smoke: false, out: path.join(REPO_ROOT, 'bench/results', `${name}.json`) };
-  for (let i = 0; i < argv.length; ++i) {
-    if (argv[i] === '--smoke') args.smoke = true;
-    else if (argv[i] === '--out') args.out = argv[++i];
-    else throw new Error(`usage: node bench/${name}.mjs [--smoke] [--out FILE]`);
-  }
-  return args;
-}
-
-// ---- temporary copies of bench/lib/stats.mjs (bench-harness) ------------------------------
-
-export function percentiles(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => (s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : null);
-  const round = (x) => (x === null ? null : Math.round(x * 10) / 10);
-  return {
-    n: s.length,
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    p99: round(at(0.99)),
-    min: round(s[0] ?? null),
-    max: round(s[s.length - 1] ?? null),
-    mean: round(s.length ? s.reduce((a, b) => a + b, 0) / s.length : null),
-  };
-}
-
-export function machine() {
-  let containerd = '';
-  try {
-    containerd = execFileSync('containerd', ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    containerd = 'containerd (version unknown)';
-  }
-  return `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
-    `Linux ${os.release()}, ${containerd}`;
-}
-
-export function writeResult(file, result) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  console.error(`# wrote ${file}`);
-}
-
 // ---- rows ---------------------------------------------------------------------------------
 
 // A row of the result JSON; `goalFactor` (e.g. 1.10) makes the goal "p50 ≤ factor× baseline".
 export function row(name, samples, { baseline = null, baselineSamples = null, goalFactor = null,
   extra } = {}) {
-  const p = percentiles(samples);
-  const base = baselineSamples ? percentiles(baselineSamples).p50 : null;
-  const ratio = base ? Math.round((p.p50 / base) * 100) / 100 : null;
-  return {
-    case: name, n: p.n, unit: 'ms', p50: p.p50, p90: p.p90, p99: p.p99,
-    baseline, ratio,
-    goal: goalFactor ? `p50 ≤ ${goalFactor.toFixed(2)}× ${baseline}` : null,
-    met: goalFactor && ratio !== null ? ratio <= goalFactor : null,
-    extra: { min: p.min, max: p.max, mean: p.mean, ...extra },
-  };
+  const base = baselineSamples ? { case: baseline, p50: percentiles(baselineSamples).p50 } : null;
+  const r = statsRow(name, samples, {
+    baseline: base, goal: goalFactor ? `p50 ≤ ${goalFactor.toFixed(2)}× ${baseline}` : null, extra,
+  });
+  r.met = goalFactor && r.ratio !== null ? r.ratio <= goalFactor : null;
+  return r;
 }
 
 // ---- raw CRI baseline ---------------------------------------------------------------------
@@ -105,6 +59,12 @@ export async function criStart(stack, { n = 1, c = 1, cpu = 0.25, memory = 0.5, 
 }
 
 // ---- OpenECI ------------------------------------------------------------------------------
+
+// A new SDK client with patient timeouts (a slow answer on a loaded machine is a figure, not a
+// failure). New per sample: the server closes idle keep-alive connections.
+export function freshClient(stack) {
+  return stack.sdk({ readTimeout: 60000, connectTimeout: 10000 });
+}
 
 // A small group as the benches create it (0.25 vCPU / 0.5 GiB, an allowed specification).
 export function smallGroup(stack, name, cpu = 0.25, memory = 0.5) {
