@@ -14,7 +14,7 @@ import { Stack, SLEEPER } from '../tests/integration/lib/stack.mjs';
 import {
   POLL_MS, parseArgs, machine, writeResult, row, criStart, smallGroup, createUntilRunning,
   deleteAndWait,
-} from './start_common.mjs';
+} from './lib/start_common.mjs';
 
 const args = parseArgs('parallel');
 const N = args.smoke ? 5 : 100;

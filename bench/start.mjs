@@ -23,7 +23,7 @@ import { Stack, SLEEPER, sleep } from '../tests/integration/lib/stack.mjs';
 import {
   POLL_MS, TRACE_ENV, parseArgs, machine, writeResult, row, criStart, smallGroup,
   createUntilRunning, deleteAndWait, freshClient, stepBreakdown,
-} from './start_common.mjs';
+} from './lib/start_common.mjs';
 
 const execFileP = promisify(execFile);
 const args = parseArgs('start');

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { REPO_ROOT, $Eci, REGION, sleep } from '../tests/integration/lib/stack.mjs';
-import { percentiles, row as statsRow } from './lib/stats.mjs';
+import { REPO_ROOT, $Eci, REGION, sleep } from '../../tests/integration/lib/stack.mjs';
+import { percentiles, row as statsRow } from './stats.mjs';
 
-export { parseArgs, machineInfo as machine, writeResult } from './lib/stats.mjs';
+export { parseArgs, machineInfo as machine, writeResult } from './stats.mjs';
 
 const execFileP = promisify(execFile);
 
