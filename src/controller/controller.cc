@@ -87,15 +87,38 @@ std::string LabelOr(const runtime::Labels& labels, const char* key) {
   return it == labels.end() ? std::string() : it->second;
 }
 
+// Debug-level timing of one pass (OPENECI_LOG_LEVEL=debug): each step with the milliseconds
+// since the previous one, so that the start path's cost can be read off the log.
+class StepTrace {
+ public:
+  explicit StepTrace(const std::string& group_id)
+      : group_id_(group_id), on_(spdlog::should_log(spdlog::level::debug)) {}
+  void Mark(const char* step) {
+    if (!on_) return;
+    auto now = std::chrono::steady_clock::now();
+    spdlog::debug("trace {} {} +{:.1f}ms", group_id_, step,
+                  std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  const std::string& group_id_;
+  const bool on_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 }  // namespace
 
 // One reconcile pass over one group: holds the group read from the store, the events to
 // record and the earliest time the group needs another look.
 class Controller::Pass {
  public:
-  Pass(Controller& c, ContainerGroup group) : c_(c), g_(std::move(group)) {}
+  Pass(Controller& c, ContainerGroup group) : c_(c), g_(std::move(group)), trace_(g_.id) {}
 
   StatusOr<milliseconds> Run();
+  // Writes the events recorded by Event() and not written yet (Reconcile calls it after Run,
+  // whatever Run returned).
+  void FlushEvents();
 
  private:
   Status Teardown(const std::vector<runtime::SandboxInfo>& sandboxes, const char* why);
@@ -152,8 +175,14 @@ class Controller::Pass {
   std::string Hostname() const;
   // The sandbox as its containers see it; writes the group's hosts file first.
   StatusOr<PodContext> PodContextFor(const runtime::SandboxInfo& sandbox) const;
+  // Events are collected and written together with the pass's status write (one
+  // transaction, one disk sync), or earlier by FlushEvents() before a step that can take long
+  // (a pull, stopping a container) so that users see them meanwhile.
   void Event(const std::string& type, const std::string& object, const std::string& reason,
              const std::string& message);
+  // Writes one event at once; safe from another thread (the pull watcher's).
+  void RecordEventNow(const std::string& type, const std::string& object,
+                      const std::string& reason, const std::string& message);
   void Requeue(milliseconds after) {
     if (after.count() > 0 && (requeue_.count() == 0 || after < requeue_)) requeue_ = after;
   }
@@ -163,18 +192,49 @@ class Controller::Pass {
   ContainerGroup g_;
   milliseconds requeue_{0};
   std::set<std::string> probed_;  // container IDs whose probes run after this pass
+  std::vector<core::Event> events_;  // recorded by Event(), not written yet
+  bool fresh_sandbox_ = false;       // this pass ran the sandbox: it holds no containers yet
+  StepTrace trace_;
 };
 
-void Controller::Pass::Event(const std::string& type, const std::string& object,
-                             const std::string& reason, const std::string& message) {
+namespace {
+
+core::Event MakeEvent(const std::string& type, const std::string& object,
+                      const std::string& reason, const std::string& message, int64_t now) {
   core::Event e;
   e.type = type;
   e.name = object;
   e.reason = reason;
   e.message = message;
-  e.first_timestamp = e.last_timestamp = Now();
-  Status st = c_.store_.RecordEvent(g_.id, e);
-  if (!st.ok()) spdlog::warn("group {}: recording event failed: {}", g_.id, st.ToString());
+  e.first_timestamp = e.last_timestamp = now;
+  return e;
+}
+
+void WarnUnlessGone(const std::string& group_id, const Status& st) {
+  // A group deleted meanwhile has no events to keep.
+  if (!st.ok() && st.cls() != StatusClass::kNotFound) {
+    spdlog::warn("group {}: recording events failed: {}", group_id, st.ToString());
+  }
+}
+
+}  // namespace
+
+void Controller::Pass::Event(const std::string& type, const std::string& object,
+                             const std::string& reason, const std::string& message) {
+  events_.push_back(MakeEvent(type, object, reason, message, Now()));
+}
+
+void Controller::Pass::RecordEventNow(const std::string& type, const std::string& object,
+                                      const std::string& reason, const std::string& message) {
+  WarnUnlessGone(g_.id, c_.store_.RecordEvent(g_.id, MakeEvent(type, object, reason, message,
+                                                                Now())));
+}
+
+void Controller::Pass::FlushEvents() {
+  if (events_.empty()) return;
+  WarnUnlessGone(g_.id, c_.store_.RecordEvents(g_.id, events_));
+  events_.clear();
+  trace_.Mark("events written");
 }
 
 runtime::SandboxConfig Controller::Pass::SandboxConfigFor() const {
@@ -257,6 +317,7 @@ Status Controller::Pass::StopRunning(const std::vector<runtime::SandboxInfo>& sa
       if (ci.state != runtime::ContainerState::kRunning) continue;
       Event("Normal", g_.id + "." + LabelOr(ci.labels, runtime::kContainerNameLabel), "Killing",
             std::string("Stopping container ") + ci.name + ": " + why);
+      FlushEvents();
       RETURN_IF_ERROR(c_.runtime_.StopContainer(ci.id, GraceSeconds()));
     }
   }
@@ -311,6 +372,7 @@ StatusOr<bool> Controller::Pass::KillIfUnhealthy(const core::ContainerSpec& spec
   Event("Normal", g_.id + "." + spec.name, "Killing",
         "Container " + spec.name + " failed liveness probe" +
             (restart ? ", will be restarted" : ""));
+  FlushEvents();
   RETURN_IF_ERROR(c_.runtime_.StopContainer(latest.id, GraceSeconds()));
   ASSIGN_OR_RETURN(latest, c_.runtime_.InspectContainer(latest.id));
   return true;
@@ -338,8 +400,17 @@ bool Controller::Pass::ReadyOf(const core::ContainerSpec& spec,
 }
 
 Status Controller::Pass::WriteStatus(const core::GroupStatus& before, int64_t revision) {
-  if (g_.status == before) return Status::Ok();
-  StatusOr<int64_t> rev = c_.store_.UpdateGroup(g_, revision);
+  if (g_.status == before) {
+    FlushEvents();
+    return Status::Ok();
+  }
+  StatusOr<int64_t> rev = c_.store_.UpdateGroupWithEvents(g_, revision, events_);
+  trace_.Mark("status written");
+  if (rev.ok()) {
+    events_.clear();
+  } else {
+    FlushEvents();  // e.g. a conflict: what happened still happened; the next pass writes status
+  }
   return rev.status();
 }
 
@@ -393,6 +464,7 @@ Status Controller::Pass::EnsureImages() {
                     "Back-off pulling image " + Quoted(spec.image));
     }
     Event("Normal", object, "Pulling", "Pulling image " + Quoted(spec.image));
+    FlushEvents();
     auto started = std::chrono::steady_clock::now();
     Status st = Pull(spec.image, object);
     ReportPull(c_.options_.pull_observer, PullSource::kContainerGroup, st.ok(), started);
@@ -435,7 +507,8 @@ Status Controller::Pass::Pull(const std::string& image, const std::string& objec
   PullProgressThrottle throttle(c_.options_.pull_progress_interval,
                                 c_.options_.pull_progress_budget);
   std::string last_message;
-  // On the watcher's side thread while this one waits in PullImage; Event only reads g_.id.
+  // On the watcher's side thread while this one waits in PullImage; RecordEventNow only reads
+  // g_.id.
   auto on_poll = [&](const runtime::PullProgress& progress, bool final) {
     if (final || progress.bytes_total() == 0) return;  // the Pulled event says the rest
     std::string message = PullProgressMessage(image, progress);
@@ -443,7 +516,7 @@ Status Controller::Pass::Pull(const std::string& image, const std::string& objec
     if (!throttle.Due(std::chrono::steady_clock::now(), !progress.just_completed().empty())) {
       return;
     }
-    Event("Normal", object, "PullProgress", message);
+    RecordEventNow("Normal", object, "PullProgress", message);
     last_message = std::move(message);
   };
   return PullWatched(pull, c_.options_.pull_ingests, c_.options_.pull_poll_interval, on_poll);
@@ -473,6 +546,7 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(
   }
   RETURN_IF_ERROR(EnsureVolumes());
   RETURN_IF_ERROR(EnsureImages());
+  trace_.Mark("images present");
   runtime::SandboxConfig config = SandboxConfigFor();
   std::filesystem::create_directories(config.log_directory);
   ASSIGN_OR_RETURN(runtime::SandboxInfo info, RunOrClaimSandbox(config));
@@ -493,16 +567,21 @@ StatusOr<runtime::SandboxInfo> Controller::Pass::RunOrClaimSandbox(
   if (c_.options_.pool) {
     ASSIGN_OR_RETURN(std::optional<runtime::SandboxInfo> pooled,
                      c_.options_.pool->Claim(g_, config, Hostname()));
+    trace_.Mark("pool claim");
     if (pooled) return *pooled;
   }
   StatusOr<std::string> id = c_.runtime_.RunSandbox(config);
+  trace_.Mark("sandbox run");
   if (!id.ok()) {
     // E.g. a sysctl the kernel refuses: the user sees why the group does not start.
     Event("Warning", g_.id, "FailedCreatePodSandBox",
           "Failed to create pod sandbox: " + id.status().message());
     return id.status();
   }
-  return c_.runtime_.InspectSandbox(*id);
+  fresh_sandbox_ = true;
+  StatusOr<runtime::SandboxInfo> info = c_.runtime_.InspectSandbox(*id);
+  trace_.Mark("sandbox inspected");
+  return info;
 }
 
 StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
@@ -547,19 +626,24 @@ StatusOr<runtime::ContainerInfo> Controller::Pass::StartAttempt(
   }
   runtime::SandboxConfig sb = SandboxConfigFor();
   UsePooledSandbox(sandbox, c_.options_.cgroup_root, sb);
+  trace_.Mark("container config");
   StatusOr<std::string> id = c_.runtime_.CreateContainer(sandbox.id, cc, sb);
+  trace_.Mark("container created");
   if (!id.ok()) {
     Event("Warning", object, "Failed", "Error: " + id.status().message());
     return id.status();
   }
   Event("Normal", object, "Created", "Created container " + spec.name);
   Status st = c_.runtime_.StartContainer(*id);
+  trace_.Mark("container started");
   if (!st.ok()) {
     Event("Warning", object, "Failed", "Error: " + st.message());
   } else {
     Event("Normal", object, "Started", "Started container " + spec.name);
   }
-  return c_.runtime_.InspectContainer(*id);
+  StatusOr<runtime::ContainerInfo> info = c_.runtime_.InspectContainer(*id);
+  trace_.Mark("container inspected");
+  return info;
 }
 
 Status Controller::Pass::SyncContainer(const core::ContainerSpec& spec,
@@ -734,8 +818,11 @@ StatusOr<Controller::Pass::InitProgress> Controller::Pass::SyncInitContainers(
 StatusOr<milliseconds> Controller::Pass::Run() {
   const core::GroupStatus before = g_.status;
   const int64_t revision = g_.revision;
+  trace_.Mark("pass start");
+  spdlog::debug("trace {} age {}ms revision {}", g_.id, Now() - g_.creation_time, revision);
   ASSIGN_OR_RETURN(std::vector<runtime::SandboxInfo> sandboxes,
                    c_.SandboxesOf(g_.id, g_.status.pool_sandbox_id));
+  trace_.Mark("sandboxes listed");
 
   if (g_.deleting) {
     RETURN_IF_ERROR(Teardown(sandboxes, "container group deleted"));
@@ -770,7 +857,11 @@ StatusOr<milliseconds> Controller::Pass::Run() {
   GroupPhase phase = g_.status.phase;
   StatusOr<runtime::SandboxInfo> sandbox = EnsureSandbox(sandboxes);
   if (sandbox.ok()) {
-    ASSIGN_OR_RETURN(auto containers, c_.runtime_.ListContainers(sandbox->id));
+    std::vector<runtime::ContainerInfo> containers;  // none yet in a sandbox just run
+    if (!fresh_sandbox_) {
+      ASSIGN_OR_RETURN(containers, c_.runtime_.ListContainers(sandbox->id));
+      trace_.Mark("containers listed");
+    }
     ASSIGN_OR_RETURN(InitProgress init, SyncInitContainers(*sandbox, containers));
     std::vector<core::ContainerView> views;
     if (init == InitProgress::kDone) {
@@ -895,12 +986,17 @@ void Controller::Stop() {
 
 StatusOr<std::vector<runtime::SandboxInfo>> Controller::SandboxesOf(const std::string& group_id,
                                                                      const std::string& claimed) {
-  ASSIGN_OR_RETURN(auto all, runtime_.ListSandboxes());
-  std::vector<runtime::SandboxInfo> mine;
-  for (auto& sb : all) {
-    if (LabelOr(sb.labels, runtime::kGroupIdLabel) == group_id ||
-        (!claimed.empty() && sb.id == claimed)) {
-      mine.push_back(std::move(sb));
+  // Selected by label on the runtime's side: inspecting every sandbox of the machine on each
+  // pass made parallel creates quadratic.
+  ASSIGN_OR_RETURN(auto mine,
+                   runtime_.ListSandboxesWithLabels({{runtime::kGroupIdLabel, group_id}}));
+  if (!claimed.empty() &&
+      std::none_of(mine.begin(), mine.end(), [&](const auto& sb) { return sb.id == claimed; })) {
+    StatusOr<runtime::SandboxInfo> pooled = runtime_.InspectSandbox(claimed);
+    if (pooled.ok()) {
+      mine.push_back(std::move(pooled).value());
+    } else if (pooled.status().cls() != StatusClass::kNotFound) {
+      return pooled.status();
     }
   }
   return mine;
@@ -927,7 +1023,9 @@ StatusOr<milliseconds> Controller::Reconcile(const std::string& group_id) {
     return milliseconds(0);
   }
   Pass pass(*this, std::move(group).value());
-  return pass.Run();
+  StatusOr<milliseconds> next = pass.Run();
+  pass.FlushEvents();
+  return next;
 }
 
 void Controller::WorkerLoop() {

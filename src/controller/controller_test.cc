@@ -285,6 +285,20 @@ TEST_F(ControllerTest, PendingGroupRunsAfterOnePass) {
   EXPECT_EQ(runtime_.calls().pull_image, 0);
 }
 
+TEST_F(ControllerTest, SandboxesAreSelectedByTheGroupLabel) {
+  std::string a = CreateGroup(RestartPolicy::Always, {Container("app")});
+  std::string b = CreateGroup(RestartPolicy::Always, {Container("app")});
+  Reconcile(a);
+  Reconcile(b);
+  StatusOr<std::vector<SandboxInfo>> of_a =
+      runtime_.ListSandboxesWithLabels({{runtime::kGroupIdLabel, a}});
+  ASSERT_TRUE(of_a.ok()) << of_a.status().ToString();
+  ASSERT_EQ(of_a->size(), 1u);
+  EXPECT_EQ((*of_a)[0].labels.at(runtime::kGroupIdLabel), a);
+  EXPECT_EQ(runtime_.ListSandboxesWithLabels({})->size(), 2u);
+  EXPECT_TRUE(runtime_.ListSandboxesWithLabels({{runtime::kGroupIdLabel, "eci-none"}})->empty());
+}
+
 TEST_F(ControllerTest, MissingImageIsPulledBeforeTheContainerIsCreated) {
   std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
   EXPECT_EQ(Reconcile(id), milliseconds(0));

@@ -182,6 +182,21 @@ class Runtime {
   }
   // Every sandbox, ready or not.
   virtual StatusOr<std::vector<SandboxInfo>> ListSandboxes() = 0;
+  // The sandboxes (ready or not) that carry every label of `selector`. This default filters
+  // ListSandboxes(); a runtime that can select on its side (CRI's label selector) avoids
+  // inspecting every other sandbox of the machine.
+  virtual StatusOr<std::vector<SandboxInfo>> ListSandboxesWithLabels(const Labels& selector) {
+    StatusOr<std::vector<SandboxInfo>> all = ListSandboxes();
+    if (!all.ok()) return all;
+    std::erase_if(*all, [&](const SandboxInfo& sb) {
+      for (const auto& [key, value] : selector) {
+        auto it = sb.labels.find(key);
+        if (it == sb.labels.end() || it->second != value) return true;
+      }
+      return false;
+    });
+    return all;
+  }
 
   virtual StatusOr<std::string> CreateContainer(const std::string& sandbox_id,
                                                 const ContainerConfig& config,

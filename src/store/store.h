@@ -160,6 +160,14 @@ class Store {
   // already stored is merged: count += 1, last_timestamp updated. At most 50 are kept per
   // group; the oldest (by last_timestamp) go first.
   virtual Status RecordEvent(const std::string& group_id, const core::Event& event) = 0;
+  // RecordEvent of each of `events` in order, in one transaction (one disk sync for all).
+  virtual Status RecordEvents(const std::string& group_id,
+                              const std::vector<core::Event>& events) = 0;
+  // RecordEvents and UpdateGroup in one transaction: both or, on a conflict or NotFound,
+  // neither (the caller decides whether the events still matter).
+  virtual StatusOr<int64_t> UpdateGroupWithEvents(const core::ContainerGroup& group,
+                                                  int64_t expected_revision,
+                                                  const std::vector<core::Event>& events) = 0;
   // Oldest first.
   virtual StatusOr<std::vector<core::Event>> ListEvents(const std::string& group_id) = 0;
 

@@ -753,6 +753,47 @@ TEST_P(StoreConformanceTest, EqualEventsMerge) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_P(StoreConformanceTest, RecordEventsStoresABatchAsOneByOne) {
+  ASSERT_TRUE(Create(*store_, SimpleGroup(GroupId(1))).ok());
+  core::Event created{"Normal", "g.main", "Created", "Created container main", 1, 100, 100};
+  core::Event started{"Normal", "g.main", "Started", "Started container main", 1, 110, 110};
+  core::Event again = created;
+  again.first_timestamp = again.last_timestamp = 120;
+  ASSERT_TRUE(store_->RecordEvents(GroupId(1), {created, started, again}).ok());
+  StatusOr<std::vector<core::Event>> events = store_->ListEvents(GroupId(1));
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].reason, "Started");
+  EXPECT_EQ((*events)[1].reason, "Created");
+  EXPECT_EQ((*events)[1].count, 2);
+  EXPECT_EQ(store_->RecordEvents(GroupId(9), {created}).cls(), StatusClass::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, UpdateGroupWithEventsWritesBothOrNeither) {
+  core::ContainerGroup g = SimpleGroup(GroupId(1));
+  StatusOr<int64_t> r1 = Create(*store_, g);
+  ASSERT_TRUE(r1.ok());
+  core::Event started{"Normal", "g.main", "Started", "Started container main", 1, 100, 100};
+  g.status.phase = core::GroupPhase::Running;
+  StatusOr<int64_t> r2 = store_->UpdateGroupWithEvents(g, *r1, {started});
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_GT(*r2, *r1);
+  StatusOr<core::ContainerGroup> got = store_->GetGroup(GroupId(1));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status.phase, core::GroupPhase::Running);
+  EXPECT_EQ(got->revision, *r2);
+  ASSERT_EQ(store_->ListEvents(GroupId(1))->size(), 1u);
+
+  // A stale revision: neither the group nor the events change.
+  core::Event killing{"Normal", "g.main", "Killing", "Stopping container main", 1, 200, 200};
+  g.status.phase = core::GroupPhase::Failed;
+  StatusOr<int64_t> stale = store_->UpdateGroupWithEvents(g, *r1, {killing});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().cls(), StatusClass::kAborted);
+  EXPECT_EQ(store_->GetGroup(GroupId(1))->status.phase, core::GroupPhase::Running);
+  EXPECT_EQ(store_->ListEvents(GroupId(1))->size(), 1u);
+}
+
 TEST_P(StoreConformanceTest, AtMostFiftyEventsKeepingTheNewest) {
   ASSERT_TRUE(Create(*store_, SimpleGroup(GroupId(1))).ok());
   for (int i = 0; i < 60; ++i) {

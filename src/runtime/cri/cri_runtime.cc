@@ -478,9 +478,17 @@ StatusOr<SandboxInfo> CriRuntime::InspectSandbox(const std::string& sandbox_id) 
 }
 
 StatusOr<std::vector<SandboxInfo>> CriRuntime::ListSandboxes() {
+  return ListSandboxesWithLabels({});
+}
+
+StatusOr<std::vector<SandboxInfo>> CriRuntime::ListSandboxesWithLabels(const Labels& selector) {
+  cri::ListPodSandboxRequest req;
+  if (!selector.empty()) {
+    req.mutable_filter()->mutable_label_selector()->insert(selector.begin(), selector.end());
+  }
   cri::ListPodSandboxResponse resp;
-  grpc::Status s = Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ListPodSandbox,
-                          cri::ListPodSandboxRequest(), &resp);
+  grpc::Status s =
+      Invoke(*stubs_->runtime, &cri::RuntimeService::Stub::ListPodSandbox, req, &resp);
   if (!s.ok()) {
     return FromGrpc(s, "ListPodSandbox");
   }

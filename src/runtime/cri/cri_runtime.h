@@ -56,6 +56,7 @@ class CriRuntime final : public Runtime {
   Status RemoveSandbox(const std::string& sandbox_id) override;
   StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
   StatusOr<std::vector<SandboxInfo>> ListSandboxes() override;
+  StatusOr<std::vector<SandboxInfo>> ListSandboxesWithLabels(const Labels& selector) override;
   StatusOr<std::string> CreateContainer(const std::string& sandbox_id,
                                         const ContainerConfig& config,
                                         const SandboxConfig& sandbox) override;

@@ -1176,34 +1176,19 @@ StatusOr<int64_t> SqliteStore::CountImageCaches(const std::string& account_id) {
 // --- Events -----------------------------------------------------------------------------------
 
 Status SqliteStore::RecordEvent(const std::string& group_id, const core::Event& event) {
+  return RecordEvents(group_id, {event});
+}
+
+Status SqliteStore::RecordEvents(const std::string& group_id,
+                                 const std::vector<core::Event>& events) {
   return Write([&]() -> StatusOr<std::optional<WatchEvent>> {
     ASSIGN_OR_RETURN(int64_t stored, StoredRevision(group_id));
     if (stored < 0) {
       return GroupNotFound(group_id);
     }
-    bool merged = false;
-    {
-      ASSIGN_OR_RETURN(Stmt merge, Prepare(R"sql(
-          UPDATE events SET count = count + ?, last_ts = ?
-          WHERE group_id = ? AND type = ? AND name = ? AND reason = ? AND message = ?)sql"));
-      RETURN_IF_ERROR(merge.Bind(1, int64_t{event.count})
-                          .Bind(2, event.last_timestamp)
-                          .Bind(3, group_id)
-                          .Bind(4, event.type)
-                          .Bind(5, event.name)
-                          .Bind(6, event.reason)
-                          .Bind(7, event.message)
-                          .Run());
-      merged = sqlite3_changes(db_) > 0;
+    for (const core::Event& event : events) {
+      RETURN_IF_ERROR(PutEventLocked(group_id, event));
     }
-    if (!merged) {
-      RETURN_IF_ERROR(InsertEventRow(group_id, event));
-    }
-    ASSIGN_OR_RETURN(Stmt trim, Prepare(R"sql(
-        DELETE FROM events WHERE group_id = ?1 AND seq NOT IN (
-            SELECT seq FROM events WHERE group_id = ?1
-            ORDER BY last_ts DESC, seq DESC LIMIT ?2))sql"));
-    RETURN_IF_ERROR(trim.Bind(1, group_id).Bind(2, int64_t{kMaxEventsPerGroup}).Run());
     // Events are not group writes: no revision, no watch delivery.
     return std::optional<WatchEvent>();
   });
@@ -1222,6 +1207,50 @@ Status SqliteStore::InsertEventRow(const std::string& group_id, const core::Even
       .Bind(7, event.first_timestamp)
       .Bind(8, event.last_timestamp)
       .Run();
+}
+
+StatusOr<int64_t> SqliteStore::UpdateGroupWithEvents(const core::ContainerGroup& group,
+                                                     int64_t expected_revision,
+                                                     const std::vector<core::Event>& events) {
+  int64_t revision = 0;
+  Status st = Write([&]() -> StatusOr<std::optional<WatchEvent>> {
+    ASSIGN_OR_RETURN(revision, CompareAndPutGroup(group, expected_revision));
+    for (const core::Event& event : events) {
+      RETURN_IF_ERROR(PutEventLocked(group.id, event));
+    }
+    return std::optional<WatchEvent>(WatchEvent{WatchEvent::Type::kPut, group.id, revision});
+  });
+  if (!st.ok()) {
+    return st;
+  }
+  return revision;
+}
+
+Status SqliteStore::PutEventLocked(const std::string& group_id, const core::Event& event) {
+  bool merged = false;
+  {
+    ASSIGN_OR_RETURN(Stmt merge, Prepare(R"sql(
+        UPDATE events SET count = count + ?, last_ts = ?
+        WHERE group_id = ? AND type = ? AND name = ? AND reason = ? AND message = ?)sql"));
+    RETURN_IF_ERROR(merge.Bind(1, int64_t{event.count})
+                        .Bind(2, event.last_timestamp)
+                        .Bind(3, group_id)
+                        .Bind(4, event.type)
+                        .Bind(5, event.name)
+                        .Bind(6, event.reason)
+                        .Bind(7, event.message)
+                        .Run());
+    merged = sqlite3_changes(db_) > 0;
+  }
+  if (!merged) {
+    RETURN_IF_ERROR(InsertEventRow(group_id, event));
+  }
+  ASSIGN_OR_RETURN(Stmt trim, Prepare(R"sql(
+      DELETE FROM events WHERE group_id = ?1 AND seq NOT IN (
+          SELECT seq FROM events WHERE group_id = ?1
+          ORDER BY last_ts DESC, seq DESC LIMIT ?2))sql"));
+  RETURN_IF_ERROR(trim.Bind(1, group_id).Bind(2, int64_t{kMaxEventsPerGroup}).Run());
+  return Status::Ok();
 }
 
 StatusOr<std::vector<core::Event>> SqliteStore::ListEvents(const std::string& group_id) {

@@ -75,6 +75,11 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<core::ImageCache>> ListAllImageCaches() override;
   StatusOr<int64_t> CountImageCaches(const std::string& account_id) override;
   Status RecordEvent(const std::string& group_id, const core::Event& event) override;
+  Status RecordEvents(const std::string& group_id,
+                      const std::vector<core::Event>& events) override;
+  StatusOr<int64_t> UpdateGroupWithEvents(const core::ContainerGroup& group,
+                                          int64_t expected_revision,
+                                          const std::vector<core::Event>& events) override;
   StatusOr<std::vector<core::Event>> ListEvents(const std::string& group_id) override;
   std::unique_ptr<WatchHandle> Watch(std::function<void(const WatchEvent&)> fn) override;
   int64_t CurrentRevision() override;
@@ -102,6 +107,8 @@ class SqliteStore final : public Store {
   Status PutGroupRow(const core::ContainerGroup& group, int64_t revision);
   StatusOr<int64_t> StoredRevision(const std::string& id);  // -1 when absent
   // Writes `group` if its stored revision is `expected_revision`; its new revision. Requires mu_.
+  // Stores (or merges) one event of an existing group; inside a Write.
+  Status PutEventLocked(const std::string& group_id, const core::Event& event);
   StatusOr<int64_t> CompareAndPutGroup(const core::ContainerGroup& group,
                                        int64_t expected_revision);
   // The resource an earlier request with `token` created (same fingerprint), nothing when the
