@@ -113,6 +113,27 @@ class ApiServiceTest : public ::testing::Test {
   int nonce_ = 0;
 };
 
+// Found by fuzz/flat_params (the same bytes reach error messages): an echoed Version that was
+// not UTF-8 made the error body invalid JSON.
+TEST_F(ApiServiceTest, ErrorsEchoingBytesThatAreNotUtf8StayValidJson) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/?Action=DescribeRegions&Version=2018%FF";
+  HttpResponse res = api_->Handle(r);
+  EXPECT_EQ(res.status, 400);
+  json::object body = Body(res);
+  EXPECT_EQ(body.at("Code"), "InvalidVersion");
+  EXPECT_NE(std::string(body.at("Message").as_string()).find("2018\xEF\xBF\xBD"),
+            std::string::npos);
+  // A signed request with such a parameter is refused before anything is stored.
+  res = V1("CreateContainerGroup", {{"RegionId", "cn-hangzhou"},
+                                    {"ContainerGroupName", "utf"},
+                                    {"Container.1.Name", "app"},
+                                    {"Container.1.Image", "busybox\xD5"}});
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(Body(res).at("Code"), "InvalidParameter");
+}
+
 TEST_F(ApiServiceTest, DescribeRegionsOverV1AndV3) {
   for (const HttpResponse& r : {V1("DescribeRegions", {}), V3("DescribeRegions", {})}) {
     ASSERT_EQ(r.status, 200) << r.body;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "api/render.h"
+#include "common/utf8.h"
 
 namespace openeci::api {
 namespace {
@@ -79,7 +80,8 @@ HttpResponse RenderError(const Status& status, const std::string& request_id,
   body["RequestId"] = request_id;
   body["HostId"] = host_id;
   body["Code"] = code;
-  body["Message"] = message;
+  // Messages echo what the caller sent (an action, a version, a key), which may be any bytes.
+  body["Message"] = ValidUtf8(message);
   body["Recommend"] = "https://api.aliyun.com/troubleshoot?q=" + code;
   HttpResponse r = xml ? RenderXml("Error", body) : RenderJson(body);
   r.status = http_status;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -43,6 +44,57 @@ std::string Lower(std::string_view s) {
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+// The request parser of every connection, with the server's limits.
+void ConfigureParser(http::request_parser<http::string_body>& parser) {
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(kBodyLimit);
+}
+
+// What a failed read means: nullopt when the connection simply ended (nothing to answer),
+// otherwise the HTTP status of the refusal (431 header too large, 413 body too large, 400).
+std::optional<int> RefusalStatus(const boost::system::error_code& ec) {
+  if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+      ec == asio::error::connection_reset || ec == ssl::error::stream_truncated) {
+    return std::nullopt;
+  }
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  return 400;
+}
+
+// A SyncReadStream over bytes in memory, handing out at most `max_read` bytes per read (as a
+// socket hands out what has arrived so far); eof once they are used up.
+class MemoryReadStream {
+ public:
+  MemoryReadStream(std::string_view bytes, size_t max_read)
+      : rest_(bytes), max_read_(std::max<size_t>(1, max_read)) {}
+
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+    if (rest_.empty()) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    ec = {};
+    size_t n = asio::buffer_copy(buffers, asio::buffer(rest_.data(),
+                                                       std::min(rest_.size(), max_read_)));
+    rest_.remove_prefix(n);
+    return n;
+  }
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers) {
+    boost::system::error_code ec;
+    size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
+  const size_t max_read_;
+};
 
 HttpRequest ToHttpRequest(const http::request<http::string_body>& req, const std::string& remote) {
   HttpRequest out;
@@ -256,21 +308,14 @@ struct HttpServer::Impl {
                                 const std::string& remote) {
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(kHeaderLimit);
-      parser.body_limit(kBodyLimit);
+      ConfigureParser(parser);
       beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                asio::as_tuple(asio::use_awaitable));
-      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-          ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-          ec == asio::error::connection_reset || ec == ssl::error::stream_truncated) {
-        break;
-      }
       if (ec) {
-        int status = 400;
-        if (ec == http::error::header_limit) status = 431;
-        if (ec == http::error::body_limit) status = 413;
-        HttpResponse r = error_renderer(status, ec.message());
+        std::optional<int> status = RefusalStatus(ec);
+        if (!status) break;
+        HttpResponse r = error_renderer(*status, ec.message());
         auto res = ToBeastResponse(r, 11, false);
         co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
         break;
@@ -352,6 +397,32 @@ struct HttpServer::Impl {
     }
   }
 };
+
+std::vector<HttpResponse> ServeBytes(std::string_view bytes, size_t max_read,
+                                     const HttpHandler& handler,
+                                     const HttpErrorRenderer& error_renderer) {
+  std::vector<HttpResponse> answers;
+  MemoryReadStream stream(bytes, max_read);
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    ConfigureParser(parser);
+    boost::system::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    if (ec) {
+      std::optional<int> status = RefusalStatus(ec);
+      if (status) answers.push_back(error_renderer(*status, ec.message()));
+      break;
+    }
+    const auto& req = parser.get();
+    bool keep_alive = req.keep_alive();
+    answers.push_back(handler(ToHttpRequest(req, "127.0.0.1")));
+    // What the connection would write: the answer must be renderable.
+    ToBeastResponse(answers.back(), req.version(), keep_alive);
+    if (!keep_alive) break;
+  }
+  return answers;
+}
 
 HttpServer::HttpServer(HttpHandler handler, HttpErrorRenderer error_renderer)
     : impl_(std::make_unique<Impl>()) {

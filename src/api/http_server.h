@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -74,6 +75,15 @@ struct WebSocketDecision {
 
 // Called on an I/O thread for every WebSocket upgrade request; must not block.
 using WebSocketHandler = std::function<WebSocketDecision(const HttpRequest&)>;
+
+// Serves the requests in `bytes` as one connection carrying them is served: the same parser
+// and limits, the same refusals (via `error_renderer`), keep-alive honoured, the reads handing
+// out at most `max_read` bytes at a time. Returns the answers in order, with the refusal the
+// server would send for a request cut short. No network and no WebSocket (an upgrade request
+// goes to `handler`): an in-memory entry point for fuzzing (fuzz/http_request.cc) and tests.
+std::vector<HttpResponse> ServeBytes(std::string_view bytes, size_t max_read,
+                                     const HttpHandler& handler,
+                                     const HttpErrorRenderer& error_renderer);
 
 class HttpServer {
  public:

@@ -98,5 +98,62 @@ TEST_F(HttpServerWebSocketTest, StopEndsOpenSessions) {
   EXPECT_EQ(ws.reason().code, 1001);
 }
 
+// ServeBytes: the connection's parser and refusals without a network (the fuzzing entry point).
+class ServeBytesTest : public ::testing::Test {
+ protected:
+  std::vector<HttpResponse> Serve(std::string_view bytes, size_t max_read = SIZE_MAX) {
+    return ServeBytes(
+        bytes, max_read,
+        [this](const HttpRequest& r) {
+          seen_.push_back(r);
+          return HttpResponse{200, "text/plain", r.method + " " + r.target, {}};
+        },
+        [](int status, const std::string& reason) {
+          return HttpResponse{status, "text/plain", reason, {}};
+        });
+  }
+  std::vector<HttpRequest> seen_;
+};
+
+TEST_F(ServeBytesTest, AnswersPipelinedKeepAliveRequestsInOrder) {
+  auto answers = Serve("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].body, "GET /a");
+  EXPECT_EQ(answers[1].body, "GET /b");
+}
+
+TEST_F(ServeBytesTest, StopsAfterConnectionClose) {
+  auto answers = Serve("GET /a HTTP/1.1\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].body, "GET /a");
+}
+
+TEST_F(ServeBytesTest, ReadsAChunkedBodyHandedOutByteByByte) {
+  auto answers = Serve(
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-Twice: a\r\nx-twice: b\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+      1);
+  ASSERT_EQ(answers.size(), 1u);
+  ASSERT_EQ(seen_.size(), 1u);
+  EXPECT_EQ(seen_[0].body, "abcde");
+  EXPECT_EQ(seen_[0].headers.at("x-twice"), "a,b");
+}
+
+TEST_F(ServeBytesTest, RefusesOversizedHeadersAndBodiesAndMalformedRequests) {
+  std::string big_header = "GET / HTTP/1.1\r\nX-Big: " + std::string(129 * 1024, 'a') + "\r\n\r\n";
+  auto answers = Serve(big_header);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 431);
+  answers = Serve("POST / HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 413);
+  answers = Serve("GET / HTTP/1.1\r\nHost h\r\n\r\n");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, 400);
+  EXPECT_TRUE(seen_.empty());
+}
+
+TEST_F(ServeBytesTest, AnEmptyConnectionGetsNoAnswer) { EXPECT_TRUE(Serve("").empty()); }
+
 }  // namespace
 }  // namespace openeci::api

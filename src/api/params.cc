@@ -6,6 +6,8 @@
 #include <cmath>
 #include <utility>
 
+#include "common/utf8.h"
+
 namespace openeci::api {
 namespace {
 
@@ -65,6 +67,11 @@ Status NotANumber(std::string_view key, std::string_view value, std::string_view
 StatusOr<Params> Params::Create(std::map<std::string, std::string> values) {
   std::map<std::string, std::string, std::less<>> owned;
   for (auto& [key, value] : values) {
+    // Everything downstream (JSON answers, the store's JSON columns) is UTF-8.
+    if (!IsValidUtf8(key) || !IsValidUtf8(value)) {
+      return InvalidParameter("The parameter \"" + ValidUtf8(key) +
+                              "\" is not valid UTF-8 text.");
+    }
     if (value == "[object Object]") {
       return InvalidParameter("The parameter \"" + key +
                               "\" was sent as \"[object Object]\": send nested fields flattened "

@@ -20,8 +20,8 @@ namespace openeci::api {
 
 class Params {
  public:
-  // Refuses any value equal to "[object Object]" (pop-core's rendering of a nested object) with
-  // InvalidParameter naming the key.
+  // Refuses any value equal to "[object Object]" (pop-core's rendering of a nested object), and
+  // any key or value that is not valid UTF-8, with InvalidParameter naming the key.
   static StatusOr<Params> Create(std::map<std::string, std::string> values);
 
   bool Has(std::string_view key) const;

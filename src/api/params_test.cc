@@ -29,6 +29,18 @@ TEST(Params, RefusesObjectObject) {
   EXPECT_TRUE(Params::Create({{"Name", "[object Object]s"}}).ok());
 }
 
+// Found by fuzz/flat_params: an image name ending in a stray byte passed validation and was
+// stored as JSON that no longer parsed, so the group's every later read failed (InternalError).
+TEST(Params, RefusesTextThatIsNotUtf8) {
+  auto p = Params::Create({{"RegionId", "cn-hangzhou"}, {"Container.1.Image", "busybox\xD5"}});
+  ASSERT_FALSE(p.ok());
+  ExpectInvalid(p.status(), "InvalidParameter", "\"Container.1.Image\" is not valid UTF-8");
+  p = Params::Create({{"Tag.1.Key\xFF", "v"}});
+  ASSERT_FALSE(p.ok());
+  ExpectInvalid(p.status(), "InvalidParameter", "\"Tag.1.Key\xEF\xBF\xBD\"");
+  EXPECT_TRUE(Params::Create({{"Tag.1.Value", "a b*c~d+e/\xC3\xA9"}}).ok());
+}
+
 TEST(Params, GetAndHas) {
   Params p = Make({{"A", "1"}, {"Empty", ""}});
   EXPECT_TRUE(p.Has("A"));

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <string_view>
 
 namespace openeci {
 
@@ -14,40 +15,67 @@ std::string FormatRfc3339(TimePoint t) {
   return buf;
 }
 
-std::optional<TimePoint> ParseRfc3339(const std::string& s) {
-  int y, mo, d, h, mi, sec;
-  char rest[64] = {0};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%63s", &y, &mo, &d, &h, &mi, &sec, rest) <
-      6) {
+namespace {
+
+// The `n` decimal digits at `pos` of `s`, or nullopt (no sign, no blanks, no fewer digits).
+std::optional<int> Digits(std::string_view s, size_t pos, size_t n) {
+  if (pos > s.size() || s.size() - pos < n) return std::nullopt;
+  int value = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    value = value * 10 + (s[i] - '0');
+  }
+  return value;
+}
+
+bool CharAt(std::string_view s, size_t pos, char c) { return pos < s.size() && s[pos] == c; }
+
+// In these years every TimePoint, and the difference of any two, fits the int64 nanoseconds of
+// a TimePoint (about +-292 years); beyond, the conversions of ParseRfc3339 would overflow.
+constexpr int kMinRfc3339Year = 1900;
+constexpr int kMaxRfc3339Year = 2099;
+
+}  // namespace
+
+std::optional<TimePoint> ParseRfc3339(const std::string& text) {
+  // YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), exactly.
+  const std::string_view s = text;
+  const std::optional<int> y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2),
+                           h = Digits(s, 11, 2), mi = Digits(s, 14, 2), sec = Digits(s, 17, 2);
+  if (!y || !mo || !d || !h || !mi || !sec || !CharAt(s, 4, '-') || !CharAt(s, 7, '-') ||
+      !(CharAt(s, 10, 'T') || CharAt(s, 10, 't')) || !CharAt(s, 13, ':') || !CharAt(s, 16, ':')) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  std::time_t secs = timegm(&tm);
-  const char* p = rest;
-  if (*p == '.') {
-    ++p;
-    while (*p >= '0' && *p <= '9') ++p;
+  if (*y < kMinRfc3339Year || *y > kMaxRfc3339Year || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 ||
+      *h > 23 || *mi > 59 || *sec > 60) {
+    return std::nullopt;
+  }
+  size_t p = 19;
+  if (CharAt(s, p, '.')) {
+    const size_t first = ++p;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') ++p;
+    if (p == first) return std::nullopt;
   }
   long offset = 0;
-  if (*p == 'Z' || *p == 'z') {
+  if (CharAt(s, p, 'Z') || CharAt(s, p, 'z')) {
     ++p;
-  } else if (*p == '+' || *p == '-') {
-    int oh = 0, om = 0;
-    if (std::sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset = (oh * 3600L + om * 60L) * (*p == '+' ? 1 : -1);
+  } else if (CharAt(s, p, '+') || CharAt(s, p, '-')) {
+    const std::optional<int> oh = Digits(s, p + 1, 2), om = Digits(s, p + 4, 2);
+    if (!oh || !om || !CharAt(s, p + 3, ':') || *oh > 23 || *om > 59) return std::nullopt;
+    offset = (*oh * 3600L + *om * 60L) * (s[p] == '+' ? 1 : -1);
     p += 6;
   } else {
     return std::nullopt;
   }
-  if (*p != '\0') return std::nullopt;
-  return std::chrono::system_clock::from_time_t(secs - offset);
+  if (p != s.size()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = *y - 1900;
+  tm.tm_mon = *mo - 1;
+  tm.tm_mday = *d;
+  tm.tm_hour = *h;
+  tm.tm_min = *mi;
+  tm.tm_sec = *sec;
+  return std::chrono::system_clock::from_time_t(timegm(&tm) - offset);
 }
 
 int64_t ToUnixMillis(TimePoint t) {

@@ -40,7 +40,9 @@ class FakeClock final : public Clock {
 
 // "2018-08-02T15:00:00Z" (UTC, second precision), the format of every API timestamp.
 std::string FormatRfc3339(TimePoint t);
-// Parses "YYYY-MM-DDThh:mm:ssZ" (fractional seconds and numeric offsets tolerated).
+// Parses "YYYY-MM-DDThh:mm:ssZ" (fractional seconds and numeric offsets tolerated), with every
+// field zero-padded to its width and nothing before or after. Only years 1900-2099: a TimePoint
+// counts nanoseconds in an int64.
 std::optional<TimePoint> ParseRfc3339(const std::string& s);
 // Milliseconds since the Unix epoch; the store's time representation.
 int64_t ToUnixMillis(TimePoint t);

@@ -64,8 +64,10 @@ double PullProgress::Update(const std::vector<IngestStatus>& active) {
   just_completed_.clear();
   for (auto& [ref, layer] : layers_) {
     if (layer.done) continue;
+    // Captured through a plain reference: clang 14 (the fuzz build) cannot capture a binding.
+    const std::string& layer_ref = ref;
     bool still = std::any_of(active.begin(), active.end(),
-                             [&](const IngestStatus& s) { return s.ref == ref; });
+                             [&](const IngestStatus& s) { return s.ref == layer_ref; });
     if (!still) {
       layer.done = true;
       if (layer.total > 0) layer.offset = layer.total;
