@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Stack, SLEEPER } from '../tests/integration/lib/stack.mjs';
 import {
   POLL_MS, parseArgs, machine, writeResult, row, criStart, smallGroup, createUntilRunning,
-  deleteAndWait,
+  deleteAndWait, freshClient,
 } from './lib/start_common.mjs';
 
 const args = parseArgs('parallel');
