@@ -6,6 +6,8 @@
 //     the containerd shims, whose -address is the private socket),
 //   - pod cgroups /sys/fs/cgroup/<controller>/openeci/<group id> of the groups it created,
 //   - mounts below the private directory,
+//   - after the whole run (CLI), pod networks of the test bridge that a killed containerd left
+//     behind: network namespace, NAT chain, CNI cache (reapPodNetworks),
 //   - the private directory itself.
 //
 // CLI: node lib/reap.mjs RUN_DIR  reaps every stack recorded in RUN_DIR (see stack.mjs), used
@@ -218,6 +220,72 @@ export function reapStack(rec) {
   return done;
 }
 
+const CNI_RESULTS = '/var/lib/cni/results';
+
+function run(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+}
+
+// Pod networks of `bridge` that outlived their containerd (it was killed while a sandbox
+// existed, so CNI DEL never ran): the network namespace and its veth, the NAT chain the bridge
+// plugin added, and CNI's cached result. Only when no stack on that bridge is up (the bridge
+// is gone), and only what CNI's cache attributes to that network: a namespace is removed when
+// no process is left in it and its address is one CNI gave out on `bridge`.
+export function reapPodNetworks(bridge) {
+  const done = [];
+  if (!bridge || run('ip', ['link', 'show', bridge]) !== null) return done;
+  let files = [];
+  try {
+    files = fs.readdirSync(CNI_RESULTS);
+  } catch {
+    return done;
+  }
+  const leaked = new Map(); // sandbox id -> IPs CNI gave it
+  for (const f of files) {
+    const m = new RegExp(`^${bridge}-([0-9a-f]{64})-eth0$`).exec(f);
+    if (!m) continue;
+    let ips = [];
+    try {
+      const cached = JSON.parse(fs.readFileSync(path.join(CNI_RESULTS, f), 'utf8'));
+      ips = (cached.result?.ips ?? []).map((ip) => String(ip.address).split('/')[0]);
+    } catch {
+      // unreadable: still remove the file below
+    }
+    leaked.set(m[1], ips);
+  }
+  if (!leaked.size) return done;
+  const ips = new Set([...leaked.values()].flat());
+  for (const line of (run('ip', ['netns', 'list']) ?? '').split('\n')) {
+    const ns = line.split(' ')[0];
+    if (!ns.startsWith('cni-') || (run('ip', ['netns', 'pids', ns]) ?? 'x').trim()) continue;
+    const addrs = run('ip', ['-n', ns, '-4', '-o', 'addr', 'show']) ?? '';
+    if (![...ips].some((ip) => addrs.includes(` ${ip}/`))) continue;
+    if (run('ip', ['netns', 'delete', ns]) !== null) done.push(`deleted network namespace ${ns}`);
+  }
+  const nat = run('iptables', ['-t', 'nat', '-L', 'POSTROUTING', '-n', '--line-numbers']) ?? '';
+  const rules = nat.split('\n')
+    .map((l) => /^(\d+)\s+(CNI-[0-9a-f]+)\s.*id: "([0-9a-f]{64})"/.exec(l))
+    .filter((m) => m && leaked.has(m[3]))
+    .map((m) => ({ num: Number(m[1]), chain: m[2] }))
+    .sort((a, b) => b.num - a.num);
+  for (const r of rules) {
+    run('iptables', ['-t', 'nat', '-D', 'POSTROUTING', String(r.num)]);
+    run('iptables', ['-t', 'nat', '-F', r.chain]);
+    if (run('iptables', ['-t', 'nat', '-X', r.chain]) !== null) done.push(`deleted NAT chain ${r.chain}`);
+  }
+  for (const id of leaked.keys()) {
+    for (const f of [`${bridge}-${id}-eth0`, `cni-loopback-${id}-lo`]) {
+      fs.rmSync(path.join(CNI_RESULTS, f), { force: true });
+    }
+  }
+  done.push(`removed CNI results of ${leaked.size} sandbox(es) on ${bridge}`);
+  return done;
+}
+
 // Each stack writes RUN_DIR/<name>-<pid>.json: {dir, pids, groups, done}.
 export function reapRunDir(runDir) {
   const report = [];
@@ -257,6 +325,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     process.exit(2);
   }
   const report = reapRunDir(runDir);
+  // After every stack of the run is down: pod networks a killed containerd left behind.
+  report.push(...reapPodNetworks(process.env.OPENECI_IT_BRIDGE ?? 'openeci-it0'));
   for (const line of report) console.error(`reap: ${line}`);
   process.exit(0);
 }
