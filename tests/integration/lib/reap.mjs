@@ -6,8 +6,8 @@
 //     the containerd shims, whose -address is the private socket),
 //   - pod cgroups /sys/fs/cgroup/<controller>/openeci/<group id> of the groups it created,
 //   - mounts below the private directory,
-//   - after the whole run (CLI), pod networks of the test bridge that a killed containerd left
-//     behind: network namespace, NAT chain, CNI cache (reapPodNetworks),
+//   - after the whole run (reapRunDir), pod networks that a killed containerd left on the
+//     stacks' bridge: network namespace, NAT chain, CNI cache (reapPodNetworks),
 //   - the private directory itself.
 //
 // CLI: node lib/reap.mjs RUN_DIR  reaps every stack recorded in RUN_DIR (see stack.mjs), used
@@ -275,7 +275,9 @@ export function reapPodNetworks(bridge) {
   for (const r of rules) {
     run('iptables', ['-t', 'nat', '-D', 'POSTROUTING', String(r.num)]);
     run('iptables', ['-t', 'nat', '-F', r.chain]);
-    if (run('iptables', ['-t', 'nat', '-X', r.chain]) !== null) done.push(`deleted NAT chain ${r.chain}`);
+    if (run('iptables', ['-t', 'nat', '-X', r.chain]) !== null) {
+      done.push(`deleted NAT chain ${r.chain}`);
+    }
   }
   for (const id of leaked.keys()) {
     for (const f of [`${bridge}-${id}-eth0`, `cni-loopback-${id}-lo`]) {
@@ -289,6 +291,7 @@ export function reapPodNetworks(bridge) {
 // Each stack writes RUN_DIR/<name>-<pid>.json: {dir, pids, groups, done}.
 export function reapRunDir(runDir) {
   const report = [];
+  const bridges = new Set();
   let files = [];
   try {
     files = fs.readdirSync(runDir).filter((f) => f.endsWith('.json'));
@@ -314,7 +317,10 @@ export function reapRunDir(runDir) {
     }
     const done = reapStack(rec);
     if (done.length) report.push(`${f}: ${done.join('; ')}`);
+    if (rec.bridge) bridges.add(rec.bridge);
   }
+  // Every stack of the run is down now: pod networks a killed containerd left on their bridges.
+  for (const bridge of bridges) report.push(...reapPodNetworks(bridge));
   return report;
 }
 
@@ -325,8 +331,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     process.exit(2);
   }
   const report = reapRunDir(runDir);
-  // After every stack of the run is down: pod networks a killed containerd left behind.
-  report.push(...reapPodNetworks(process.env.OPENECI_IT_BRIDGE ?? 'openeci-it0'));
   for (const line of report) console.error(`reap: ${line}`);
   process.exit(0);
 }
