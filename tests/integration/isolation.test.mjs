@@ -225,12 +225,16 @@ test('containers run without privileges they did not ask for', async () => {
   assert.equal(field(user, 'CapEff'), '0000000000000000');
   assert.equal(field(user, 'Seccomp'), '2');
   assert.equal(field(user, 'NoNewPrivs'), '1', 'a non-root user cannot regain root by setuid');
-  // Not privileged: no mounts, no host devices. (Known gap: /proc/sys is writable, see README.)
+  // Not privileged: no mounts, no host devices, kernel tunables read-only, internals masked.
   const out = await exec(id, 'root',
     'mount -t tmpfs t /mnt 2>/dev/null; echo mountrc=$?; ' +
-    'ls /dev/sda /dev/vda /dev/mem 2>/dev/null | wc -l');
+    'ls /dev/sda /dev/vda /dev/mem 2>/dev/null | wc -l; ' +
+    'echo 1 2>/dev/null > /proc/sys/vm/drop_caches; echo sysrc=$?; ' +
+    'echo kcore=$(wc -c < /proc/kcore 2>/dev/null)');
   assert.match(out, /mountrc=[1-9]/, out);
   assert.match(out, /^0$/m, out);
+  assert.match(out, /sysrc=[1-9]/, `root wrote /proc/sys: ${out}`);
+  assert.match(out, /kcore=0?$/m, `/proc/kcore is not masked: ${out}`);
   await stack.delete(id);
 });
 

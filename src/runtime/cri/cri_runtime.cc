@@ -15,6 +15,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,15 @@ constexpr std::chrono::minutes kCreateDeadline(2);
 constexpr seconds kSandboxTeardownDeadline(30);
 constexpr std::chrono::minutes kPullDeadline(10);
 constexpr const char* kCniResultsDir = "/var/lib/cni/results";
+
+// What an unprivileged container may not see or change (the defaults kubelet sends, from the
+// OCI runtime spec's recommendations): kernel internals are masked, kernel tunables read-only.
+constexpr std::string_view kMaskedPaths[] = {
+    "/proc/acpi",          "/proc/asound",      "/proc/kcore",       "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
+    "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
+constexpr std::string_view kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                               "/proc/sysrq-trigger"};
 
 // One unary RPC with a deadline; the gRPC status is returned as is.
 template <typename Stub, typename Req, typename Resp>
@@ -564,6 +574,11 @@ StatusOr<std::string> CriRuntime::CreateContainer(const std::string& sandbox_id,
   // a process started as a non-root user cannot regain root through setuid files.
   sc->mutable_seccomp()->set_profile_type(cri::SecurityProfile::RuntimeDefault);
   sc->set_no_new_privs(config.run_as_user.has_value() && *config.run_as_user != 0);
+  // containerd's CRI masks nothing unless the client names the paths, so send the set a
+  // kubelet sends for an unprivileged container: /proc/sys and friends read-only, kernel
+  // internals hidden.
+  for (std::string_view path : kMaskedPaths) sc->add_masked_paths(std::string(path));
+  for (std::string_view path : kReadonlyPaths) sc->add_readonly_paths(std::string(path));
   for (const std::string& cap : config.add_capabilities) {
     sc->mutable_capabilities()->add_add_capabilities(cap);
   }
