@@ -55,7 +55,10 @@ class WorkQueue {
       if (delayed_.empty()) {
         cv_.wait(lock);
       } else {
-        cv_.wait_until(lock, delayed_.begin()->first);
+        // A copy: wait_until reads its deadline again after waking, when an AddAfter of
+        // another thread may have erased that set entry (a heap-use-after-free, ASan).
+        const SteadyTime next_due = delayed_.begin()->first;
+        cv_.wait_until(lock, next_due);
       }
     }
   }

@@ -14,6 +14,10 @@
 //   OPENECI_IT_RUN_DIR  if set, the stack records what it started there so scripts/test can
 //                       reap it even if this process dies (see lib/reap.mjs)
 //   OPENECI_IT_KEEP=1   keep the temp directory (logs, state) after stop() for debugging
+//
+// stop() throws (after tearing everything down) when the server's log holds a sanitizer report:
+// under scripts/test-sanitizers a leak reported at exit, or a report that killed the server,
+// fails the test file even when every assertion passed.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +51,8 @@ export const REGISTRY_PASSWORD = 'testpass';
 export const ACCESS_KEY_ID = 'LTAI5tOpenEciIntegration';
 export const ACCESS_KEY_SECRET = 'itSecret0123456789abcdefghijklmn';
 const READY_RE = /OpenECI listening on https?:\/\/(\S+)/;
+// The first line of an AddressSanitizer / LeakSanitizer / UBSan report (scripts/test-sanitizers).
+const SANITIZER_REPORT_RE = /^==\d+==ERROR: \w+Sanitizer|: runtime error: |^SUMMARY: \w+Sanitizer/m;
 
 // A container that runs until SIGTERM and exits 0 promptly on it (busybox sh as PID 1 ignores
 // signals it has no trap for, which would make every stop wait for the grace period).
@@ -90,6 +96,20 @@ function tail(file, lines = 40) {
   } catch {
     return '(no log)';
   }
+}
+
+// The sanitizer report in a log from its first line on (at most 80 lines), or null.
+export function sanitizerReportIn(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = SANITIZER_REPORT_RE.exec(text);
+  if (!m) return null;
+  const start = text.lastIndexOf('\n', m.index) + 1;
+  return text.slice(start).split('\n').slice(0, 80).join('\n');
 }
 
 function findServerBinary() {
@@ -339,6 +359,7 @@ export class Stack {
     }
     await stopChild(this.server, 30000);
     await Promise.all([this.openRegistry?.stop(), this.authRegistry?.stop()]);
+    const sanitizerReport = this.server ? sanitizerReportIn(this.serverLog) : null;
     const keep = process.env.OPENECI_IT_KEEP === '1';
     this.leftovers = reapStack({ ...this.reapRecord(), dir: keep ? null : this.dir });
     if (keep) {
@@ -352,6 +373,9 @@ export class Stack {
     }
     this.record({ done: true });
     console.error(`# ${this.name}: stack down in ${Date.now() - t0} ms`);
+    if (sanitizerReport) {
+      throw new Error(`${this.name}: the server's log has a sanitizer report:\n${sanitizerReport}`);
+    }
     return this.leftovers;
   }
 
