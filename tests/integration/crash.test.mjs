@@ -339,8 +339,14 @@ async function inconsistencies(expected, baseline) {
     const ids = m.match(/[0-9a-f]{64}/g) ?? [];
     if (!ids.some((id) => liveSandboxes.has(id) || liveContainers.has(id))) problems.push(`mount ${m}`);
   }
+  summary.last = `${liveSandboxes.size} sandboxes, ${liveContainers.size} containers, ` +
+    `${[...host.netns].filter((n) => !baseline.netns.has(n)).length} netns, ` +
+    `${host.ipOwners.size} IPs, ${host.natRules.size - baseline.natRules.size} NAT rules, ` +
+    `${host.cgroups.size - baseline.cgroups.size} cgroup dirs, ` +
+    `${host.mounts.size - baseline.mounts.size} mounts`;
   return problems;
 }
+const summary = { last: '' };
 
 // Polls until the machine matches `expected` (the controller and containerd may still be
 // tearing down); returns the last list of problems (empty when it converged).
@@ -374,6 +380,14 @@ test('acknowledged creates and deletes survive SIGKILLs; nothing is orphaned', a
   }
   const tOps = Date.now();
   if (!alive(stack.server.pid)) await stack.startServer();
+  const c = ledger.counts;
+  console.error(`# crash: ${OPS} ops by ${CLIENTS} clients in ${tOps - t0} ms, ` +
+    `${kills.length} SIGKILLs; creates ${c.createsAcked}/${c.creates} acked ` +
+    `(${c.tokenReplays} answered after a retry), deletes ${c.deletesAcked}/${c.deletes}, ` +
+    `restarts ${c.restartsAcked}/${c.restarts} (${c.restartsRefused} refused); ` +
+    `${c.retries} retries (${c.transportErrors} transport, ${c.serverErrors} 5xx) ` +
+    `in ${c.retriedOps} ops; ${ledger.live.length} live groups`);
+  assert.ok(kills.length >= 8, `only ${kills.length} kills`);
 
   // containerd is the server's child but lives in its own process group: it outlives each
   // SIGKILL and the next server adopts it (pods keep running across OpenECI restarts).
@@ -405,6 +419,7 @@ test('acknowledged creates and deletes survive SIGKILLs; nothing is orphaned', a
 
   const problems = await converge(expected, baseline, 60000);
   assert.deepEqual(problems, [], 'containerd or the host disagree with the live groups');
+  console.error(`# crash: settled with ${expected.size} live groups: ${summary.last}`);
   const tSettled = Date.now();
 
   // Everything deleted: nothing of the stack's pods is left on the machine.
@@ -412,14 +427,5 @@ test('acknowledged creates and deletes survive SIGKILLs; nothing is orphaned', a
   const leftovers = await converge(new Map(), baseline, 60000);
   assert.deepEqual(leftovers, [], 'left behind after deleting every group');
 
-  const c = ledger.counts;
-  console.error(`# crash: ${OPS} ops by ${CLIENTS} clients, ${kills.length} SIGKILLs; ` +
-    `creates ${c.createsAcked}/${c.creates} acked (${c.tokenReplays} answered after a retry), ` +
-    `deletes ${c.deletesAcked}/${c.deletes}, restarts ${c.restartsAcked}/${c.restarts} ` +
-    `(${c.restartsRefused} refused); ${c.retries} retries (${c.transportErrors} transport, ` +
-    `${c.serverErrors} 5xx) in ${c.retriedOps} ops; ${ledger.live.length} live at the end; ` +
-    `ops ${tOps - t0} ms, settle ${tSettled - tOps} ms, cleanup ${Date.now() - tSettled} ms`);
-  assert.ok(kills.length >= 8, `only ${kills.length} kills`);
-  assert.equal(c.createsAcked, c.creates);
-  assert.equal(c.deletesAcked, c.deletes);
+  console.error(`# crash: settle ${tSettled - tOps} ms, delete all ${Date.now() - tSettled} ms`);
 });
