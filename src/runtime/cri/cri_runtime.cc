@@ -192,11 +192,10 @@ std::vector<std::string> CgroupMounts() {
   return out;
 }
 
-// rmdir `dir` and every cgroup below it, leaf first. A cgroup whose last process is still
-// exiting reports EBUSY for a moment, so that is retried briefly. ENOENT is success.
-void RemoveCgroupTree(const std::string& dir) {
+// The directories directly below `dir` (none when it cannot be read).
+std::vector<std::string> ChildDirs(const std::string& dir) {
+  std::vector<std::string> children;
   if (DIR* d = ::opendir(dir.c_str())) {
-    std::vector<std::string> children;
     while (dirent* e = ::readdir(d)) {
       if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 &&
           std::strcmp(e->d_name, "..") != 0) {
@@ -204,9 +203,15 @@ void RemoveCgroupTree(const std::string& dir) {
       }
     }
     ::closedir(d);
-    for (const std::string& child : children) {
-      RemoveCgroupTree(child);
-    }
+  }
+  return children;
+}
+
+// rmdir `dir` and every cgroup below it, leaf first. A cgroup whose last process is still
+// exiting reports EBUSY for a moment, so that is retried briefly. ENOENT is success.
+void RemoveCgroupTree(const std::string& dir) {
+  for (const std::string& child : ChildDirs(dir)) {
+    RemoveCgroupTree(child);
   }
   for (int attempt = 0; attempt < 50; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT || errno != EBUSY) {
@@ -219,18 +224,8 @@ void RemoveCgroupTree(const std::string& dir) {
 // rmdir every cgroup at and below `dir` that holds no process (nor a cgroup that does), leaf
 // first, once each: EBUSY means in use, and such a directory stays.
 void RemoveUnusedCgroupTree(const std::string& dir) {
-  if (DIR* d = ::opendir(dir.c_str())) {
-    std::vector<std::string> children;
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 &&
-          std::strcmp(e->d_name, "..") != 0) {
-        children.push_back(dir + "/" + e->d_name);
-      }
-    }
-    ::closedir(d);
-    for (const std::string& child : children) {
-      RemoveUnusedCgroupTree(child);
-    }
+  for (const std::string& child : ChildDirs(dir)) {
+    RemoveUnusedCgroupTree(child);
   }
   ::rmdir(dir.c_str());
 }
