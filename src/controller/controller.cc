@@ -1019,7 +1019,7 @@ StatusOr<milliseconds> Controller::Reconcile(const std::string& group_id) {
     prober_.Forget(group_id);
     if (!orphans.empty()) spdlog::info("removing {} orphaned sandbox(es) of {}", orphans.size(), group_id);
     RETURN_IF_ERROR(RemoveRuntimeObjects(orphans));
-    if (options_.volumes) RETURN_IF_ERROR(options_.volumes->Remove(group_id));
+    RETURN_IF_ERROR(RemoveGroupFiles(group_id));
     return milliseconds(0);
   }
   Pass pass(*this, std::move(group).value());
@@ -1073,6 +1073,8 @@ void Controller::PollOnce() {
 
 Status Controller::RemoveGroupFiles(const std::string& group_id) {
   if (options_.volumes) RETURN_IF_ERROR(options_.volumes->Remove(group_id));
+  // Its sandboxes are gone, but one whose creation was cut short may have left cgroups.
+  RETURN_IF_ERROR(runtime_.RemovePodCgroups(options_.cgroup_root + "/" + group_id));
   std::error_code ec;
   std::filesystem::remove_all(options_.log_root + "/" + group_id, ec);
   if (!options_.pod_root.empty()) std::filesystem::remove_all(options_.pod_root + "/" + group_id, ec);

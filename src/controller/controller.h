@@ -123,7 +123,8 @@ class Controller {
   void PollLoop();
   void PollOnce();
   Status RemoveRuntimeObjects(const std::vector<runtime::SandboxInfo>& sandboxes);
-  // The group's volumes, logs and per-group files (<log_root>/<id>, <pod_root>/<id>).
+  // What a gone group leaves besides sandboxes: its volumes, logs, per-group files
+  // (<log_root>/<id>, <pod_root>/<id>) and pod cgroups (<cgroup_root>/<id>).
   Status RemoveGroupFiles(const std::string& group_id);
   // The sandboxes labelled with the group's ID, and the pool sandbox it claimed (if any).
   StatusOr<std::vector<runtime::SandboxInfo>> SandboxesOf(const std::string& group_id,

@@ -692,6 +692,18 @@ TEST_F(ControllerTest, DeleteRemovesRuntimeObjectsLogsAndRecord) {
   EXPECT_EQ(Reconcile(id), milliseconds(0));
 }
 
+// A sandbox whose creation was cut short (OpenECI SIGKILLed during RunSandbox) leaves cgroup
+// directories but no sandbox: deleting the group must remove them all the same.
+TEST_F(ControllerTest, DeleteRemovesPodCgroupsOfAGroupWithoutSandbox) {
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app")});
+  Mutate(id, [](ContainerGroup& g) { g.deleting = true; });
+  EXPECT_EQ(Reconcile(id), milliseconds(0));
+
+  EXPECT_EQ(store_->GetGroup(id).status().cls(), StatusClass::kNotFound);
+  EXPECT_EQ(runtime_.calls().remove_sandbox, 0);
+  EXPECT_EQ(runtime_.calls().removed_pod_cgroups, std::vector<std::string>{"/openeci/" + id});
+}
+
 TEST_F(ControllerTest, RestartedControllerReadoptsRunningGroup) {
   std::string id = RunningGroup(RestartPolicy::Always, {Container("app")});
   ContainerGroup before = Group(id);
@@ -808,6 +820,7 @@ TEST_F(ControllerTest, OrphanedSandboxIsRemoved) {
   EXPECT_EQ(Sandboxes()[0].labels.at(runtime::kGroupIdLabel), live);
   EXPECT_TRUE(runtime_.ContainersNamed(orphan, "app").empty());
   EXPECT_EQ(runtime_.ContainersNamed(live, "app").size(), 1u);
+  EXPECT_EQ(runtime_.calls().removed_pod_cgroups, std::vector<std::string>{"/openeci/" + orphan});
 }
 
 TEST_F(ControllerTest, VanishedSandboxIsRebuilt) {

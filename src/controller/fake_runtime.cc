@@ -258,6 +258,12 @@ Status FakeRuntime::RemoveSandbox(const std::string& sandbox_id) {
   return Status::Ok();
 }
 
+Status FakeRuntime::RemovePodCgroups(const std::string& cgroup_parent) {
+  std::lock_guard lock(mu_);
+  calls_.removed_pod_cgroups.push_back(cgroup_parent);
+  return Status::Ok();
+}
+
 StatusOr<SandboxInfo> FakeRuntime::InspectSandbox(const std::string& sandbox_id) {
   std::lock_guard lock(mu_);
   auto it = sandboxes_.find(sandbox_id);

@@ -49,6 +49,7 @@ class FakeRuntime final : public runtime::Runtime {
     int run_sandbox = 0;
     int stop_sandbox = 0;
     int remove_sandbox = 0;
+    std::vector<std::string> removed_pod_cgroups;  // RemovePodCgroups' arguments, in order
     int create_container = 0;
     int start_container = 0;
     int stop_container = 0;
@@ -107,6 +108,8 @@ class FakeRuntime final : public runtime::Runtime {
   Status StopSandbox(const std::string& sandbox_id) override;
   Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) override;
   Status RemoveSandbox(const std::string& sandbox_id) override;
+  // Recorded in Calls::removed_pod_cgroups (the fake has no cgroups).
+  Status RemovePodCgroups(const std::string& cgroup_parent) override;
   StatusOr<runtime::SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
   StatusOr<std::vector<runtime::SandboxInfo>> ListSandboxes() override;
   StatusOr<std::string> CreateContainer(const std::string& sandbox_id,

@@ -170,6 +170,12 @@ class Runtime {
   // Removes the sandbox, its containers and whatever the runtime leaves behind (cgroup
   // directories, network state). Idempotent: removing an absent sandbox is ok.
   virtual Status RemoveSandbox(const std::string& sandbox_id) = 0;
+  // Removes the pod cgroup directory `cgroup_parent` (a SandboxConfig::cgroup_parent) and every
+  // cgroup below it that holds no process, in every hierarchy; directories in use stay. For a
+  // group whose sandboxes are all gone: a sandbox whose creation was cut short (OpenECI killed
+  // during RunSandbox, a deadline) leaves such directories, and the runtime knows no sandbox
+  // to remove them with. Idempotent.
+  virtual Status RemovePodCgroups(const std::string& cgroup_parent) = 0;
   virtual StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) = 0;
   // Sets the hostname of the sandbox's UTS namespace, which all its containers share: for a
   // sandbox run before its group was known (the warm sandbox pool, controller/sandbox_pool.h).

@@ -202,11 +202,10 @@ std::vector<std::string> CgroupMounts() {
   return out;
 }
 
-// rmdir `dir` and every cgroup below it, leaf first. A cgroup whose last process is still
-// exiting reports EBUSY for a moment, so that is retried briefly. ENOENT is success.
-void RemoveCgroupTree(const std::string& dir) {
+// The directories directly below `dir` (none when it cannot be read).
+std::vector<std::string> ChildDirs(const std::string& dir) {
+  std::vector<std::string> children;
   if (DIR* d = ::opendir(dir.c_str())) {
-    std::vector<std::string> children;
     while (dirent* e = ::readdir(d)) {
       if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 &&
           std::strcmp(e->d_name, "..") != 0) {
@@ -214,9 +213,15 @@ void RemoveCgroupTree(const std::string& dir) {
       }
     }
     ::closedir(d);
-    for (const std::string& child : children) {
-      RemoveCgroupTree(child);
-    }
+  }
+  return children;
+}
+
+// rmdir `dir` and every cgroup below it, leaf first. A cgroup whose last process is still
+// exiting reports EBUSY for a moment, so that is retried briefly. ENOENT is success.
+void RemoveCgroupTree(const std::string& dir) {
+  for (const std::string& child : ChildDirs(dir)) {
+    RemoveCgroupTree(child);
   }
   for (int attempt = 0; attempt < 50; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT || errno != EBUSY) {
@@ -226,8 +231,18 @@ void RemoveCgroupTree(const std::string& dir) {
   }
 }
 
-// Removes <hierarchy><parent>/<id> for each id in every hierarchy, then the parent itself
-// when it became empty (it is the group's own directory; a sibling sandbox keeps it busy).
+// rmdir every cgroup at and below `dir` that holds no process (nor a cgroup that does), leaf
+// first, once each: EBUSY means in use, and such a directory stays.
+void RemoveUnusedCgroupTree(const std::string& dir) {
+  for (const std::string& child : ChildDirs(dir)) {
+    RemoveUnusedCgroupTree(child);
+  }
+  ::rmdir(dir.c_str());
+}
+
+// Removes <hierarchy><parent>/<id> for each id in every hierarchy, then the parent itself with
+// whatever unused cgroups are left below it (it is the group's own directory, where a sandbox
+// whose creation was cut short may have left one; a sibling sandbox keeps it busy).
 void RemoveCgroups(const std::string& parent, const std::vector<std::string>& ids,
                    bool remove_parent) {
   if (parent.empty() || parent == "/") {
@@ -238,7 +253,7 @@ void RemoveCgroups(const std::string& parent, const std::vector<std::string>& id
       RemoveCgroupTree(mount + parent + "/" + id);
     }
     if (remove_parent) {
-      ::rmdir((mount + parent).c_str());  // fails harmlessly while anything else is inside
+      RemoveUnusedCgroupTree(mount + parent);
     }
   }
 }
@@ -468,6 +483,11 @@ Status CriRuntime::RemoveSandbox(const std::string& sandbox_id) {
   std::lock_guard<std::mutex> lock(mu_);
   cgroup_parents_.erase(sandbox_id);
   sandbox_pids_.erase(sandbox_id);
+  return Status::Ok();
+}
+
+Status CriRuntime::RemovePodCgroups(const std::string& cgroup_parent) {
+  RemoveCgroups(cgroup_parent, {}, /*remove_parent=*/true);
   return Status::Ok();
 }
 

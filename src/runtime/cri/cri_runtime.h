@@ -54,6 +54,7 @@ class CriRuntime final : public Runtime {
   // leaves every thread of this process where it was, even when something fails).
   Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) override;
   Status RemoveSandbox(const std::string& sandbox_id) override;
+  Status RemovePodCgroups(const std::string& cgroup_parent) override;
   StatusOr<SandboxInfo> InspectSandbox(const std::string& sandbox_id) override;
   StatusOr<std::vector<SandboxInfo>> ListSandboxes() override;
   StatusOr<std::vector<SandboxInfo>> ListSandboxesWithLabels(const Labels& selector) override;
