@@ -2,7 +2,7 @@
 // stdout/stderr/exit code, one-time and expiring tokens), Sync=true, and the refusals.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
+import { openExec } from './lib/exec_ws.mjs';
 import { startStack, $Eci, REGION, expectApiError, sleep } from './lib/stack.mjs';
 
 let stack;
@@ -27,55 +27,6 @@ function execRequest(over = {}) {
 
 async function exec(over, s = stack) {
   return (await s.sdk().execContainerCommand(execRequest(over))).body;
-}
-
-// Connects to `uri` and collects what OpenECI sends: text per channel, the exit frame, the close.
-function openExec(uri) {
-  const ws = new WebSocket(uri);
-  const session = { ws, out: { 1: '', 2: '' }, exit: undefined, waiters: [] };
-  const notify = () => {
-    for (const w of [...session.waiters]) w();
-  };
-  ws.on('message', (data) => {
-    const buf = Buffer.from(data);
-    const channel = buf[0];
-    const payload = buf.subarray(1).toString('utf8');
-    if (channel === 3) session.exit = JSON.parse(payload);
-    else session.out[channel] = (session.out[channel] ?? '') + payload;
-    notify();
-  });
-  session.opened = new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('unexpected-response', (req, res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => reject(Object.assign(new Error(`refused ${res.statusCode}`),
-        { statusCode: res.statusCode, body })));
-    });
-    ws.once('error', reject);
-  });
-  session.closed = new Promise((resolve) => ws.once('close', (code, reason) => {
-    resolve({ code, reason: reason.toString() });
-    notify();
-  }));
-  session.send = (channel, text) => ws.send(Buffer.concat([Buffer.from([channel]),
-    Buffer.from(text)]));
-  // Resolves once predicate(session) holds; rejects after timeoutMs with what was seen.
-  session.until = (predicate, timeoutMs = 15000) => new Promise((resolve, reject) => {
-    const check = () => {
-      if (!predicate(session)) return;
-      clearTimeout(timer);
-      session.waiters = session.waiters.filter((w) => w !== check);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      session.waiters = session.waiters.filter((w) => w !== check);
-      reject(new Error(`timed out; seen ${JSON.stringify({ out: session.out, exit: session.exit })}`));
-    }, timeoutMs);
-    session.waiters.push(check);
-    check();
-  });
-  return session;
 }
 
 test('TTY sh: type a command, read its output, exit code at the end', async () => {
