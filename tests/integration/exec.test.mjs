@@ -57,6 +57,36 @@ test('non-TTY command: stdout, stderr and exit code apart', async () => {
   assert.equal(closed.code, 1000);
 });
 
+// The processes of the container other than its main loop (PID 1) and its `sleep 1`.
+async function sessionProcesses() {
+  const ps = await stack.execSync(runningId, 'main', ['ps', '-o', 'pid,args']);
+  return ps.split('\n').slice(1).map((l) => l.trim()).filter(Boolean)
+    .filter((l) => !/^1 /.test(l) && !/ sleep 1$/.test(l) && !/ ps -o pid,args$/.test(l));
+}
+
+test('a TTY shell whose client leaves is hung up: nothing of it stays in the container', async () => {
+  for (const typed of ['', 'sleep 1000\n']) {
+    const body = await exec({ command: JSON.stringify(['sh']), TTY: true });
+    const s = openExec(body.webSocketUri);
+    await s.opened;
+    s.send(0, 'echo here-$((1+1))\n');
+    await s.until((x) => x.out[1].includes('here-2'));
+    if (typed) {
+      s.send(0, typed);
+      await sleep(500);
+      assert.ok((await sessionProcesses()).some((p) => p.endsWith('sleep 1000')), 'sleep 1000 started');
+    }
+    s.ws.terminate(); // no exit, no close handshake
+    let left;
+    for (let i = 0; i < 40; i++) {
+      left = await sessionProcesses();
+      if (left.length === 0) break;
+      await sleep(250);
+    }
+    assert.deepEqual(left, [], `left in the container after the client of "sh" (${JSON.stringify(typed)}) left`);
+  }
+});
+
 test('a token works once; unknown tokens are refused with 401', async () => {
   const body = await exec({ command: JSON.stringify(['true']) });
   const first = openExec(body.webSocketUri);
