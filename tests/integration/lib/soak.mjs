@@ -103,15 +103,48 @@ function fdKinds(pid) {
   return kinds;
 }
 
-// One sample of the stack's processes; `detail` adds the kinds of their fds.
+// How many of the process's sockets are TCP connections accepted on `port` (the API clients'
+// connections: how many there are is up to the clients and their keep-alive).
+function connectionsTo(pid, port) {
+  const inodes = new Set();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let n = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let lines = [];
+    try {
+      lines = fs.readFileSync(table, 'utf8').split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] === '0A') continue; // 0A: listening
+      if (parseInt(f[1].split(':')[1], 16) === port && inodes.has(f[9])) n++;
+    }
+  }
+  return n;
+}
+
+// One sample of the stack's processes; `detail` adds the kinds of their fds. openeci's `fds`
+// leaves out the API clients' connections, counted apart as `clientConns`.
 function sampleStack(stack, t0, fleet, { detail = false } = {}) {
   const { containerd, shims } = runtimeProcesses(stack);
   const figures = (pid) => (detail ? { ...processFigures(pid), fdKinds: fdKinds(pid) } : processFigures(pid));
+  const openeci = figures(stack.server.pid);
+  openeci.clientConns = connectionsTo(stack.server.pid, stack.port);
+  openeci.fds -= openeci.clientConns;
   return {
     t: Math.round((performance.now() - t0) / 100) / 10,
     groups: fleet.size,
     shims,
-    openeci: figures(stack.server.pid),
+    openeci,
     containerd: containerd ? figures(containerd) : null,
   };
 }
@@ -572,13 +605,13 @@ function median(xs) {
 // load varies on purpose, so containerd is judged at rest, where there are none; Go keeps the
 // memory and threads it once needed, so containerd's RSS and threads are shown only.
 const JUDGED = {
-  load: { openeci: ['rssKib', 'fds', 'threads'], containerd: [] },
+  load: { openeci: ['rssKib', 'fds', 'threads', 'clientConns'], containerd: [] },
   rest: { openeci: ['fds', 'threads'], containerd: ['fds'] },
 };
 
 function limitFor(figure, early) {
   if (figure === 'rssKib') return Math.round(early * LIMITS.rssRatio + LIMITS.rssSlackKib);
-  return early + (figure === 'fds' ? LIMITS.fdSlack : LIMITS.threadSlack);
+  return early + (figure === 'threads' ? LIMITS.threadSlack : LIMITS.fdSlack);
 }
 
 // Each figure of openeci and containerd compared twice: under load, the median of the second
@@ -590,7 +623,8 @@ export function flatness(samples, seconds, restBefore, restAfter) {
   const q4 = samples.filter((s) => s.t >= (seconds * 3) / 4);
   const rows = [];
   for (const proc of ['openeci', 'containerd']) {
-    for (const figure of ['rssKib', 'fds', 'threads']) {
+    for (const figure of ['rssKib', 'fds', 'threads', 'clientConns']) {
+      if (figure === 'clientConns' && proc !== 'openeci') continue;
       const of = (qs) => median(qs.map((s) => s[proc]?.[figure]).filter(Number.isFinite));
       const pairs = {
         load: [of(q2), of(q4)],
@@ -701,7 +735,9 @@ export function renderMarkdown(r) {
       `template export through @alicloud/pop-core), at most ${r.limits.maxGroups} live groups ` +
       `(sleepers with Always, jobs with Never that finish, crash-looping OnFailure groups), ` +
       `${r.groupsCreated} groups created in all; warm pool of ${r.poolSize} sandboxes.`,
-    `- Samples: every ${r.sampleMs} ms from /proc: VmRSS, entries of /proc/PID/fd, Threads.`,
+    `- Samples: every ${r.sampleMs} ms from /proc: VmRSS, entries of /proc/PID/fd, Threads. ` +
+      'openeci\'s fds leave out the API clients\' TCP connections (how many the clients keep ' +
+      'alive is up to them), which are the figure clientConns.',
     `- Flat means: the later figure ≤ the earlier + ${r.limits.fdSlack} fds, ` +
       `+ ${r.limits.threadSlack} threads, × ${r.limits.rssRatio} + ${mib(r.limits.rssSlackKib)} MiB RSS. ` +
       'Under load: median of the second quarter of the samples (the first is warm-up) against ' +
@@ -736,10 +772,11 @@ export function renderMarkdown(r) {
   if (r.errors.length) out.push('Failures:', '', ...r.errors.map((e) => `- ${e}`), '');
   out.push('<details><summary>Samples (JSON)</summary>', '', '```json',
     JSON.stringify(r.samples.map((s) => [s.t, s.groups, s.shims,
-      s.openeci.rssKib, s.openeci.fds, s.openeci.threads,
+      s.openeci.rssKib, s.openeci.fds, s.openeci.threads, s.openeci.clientConns,
       s.containerd?.rssKib ?? null, s.containerd?.fds ?? null, s.containerd?.threads ?? null])),
     '```', '',
-    'Each sample: [seconds, live groups, shims, openeci RSS KiB, openeci fds, openeci threads, ' +
+    'Each sample: [seconds, live groups, shims, openeci RSS KiB, openeci fds (without client ' +
+      'connections), openeci threads, openeci client connections, ' +
       'containerd RSS KiB, containerd fds, containerd threads].', '', '</details>', '');
   return out.join('\n');
 }
