@@ -345,25 +345,12 @@ const OPERATIONS = {
   },
 
   async imageCache(load) {
-    const { client, stack } = load;
-    if (!load.cache) {
-      const res = await client.createImageCache(new $Eci.CreateImageCacheRequest({
-        regionId: REGION, imageCacheName: `soak-cache-${++load.serial}`, image: [stack.publicImage],
-      }));
-      check(/^imc-/.test(res.body.imageCacheId ?? ''), `CreateImageCache answered ${JSON.stringify(res.body)}`);
-      load.cache = { id: res.body.imageCacheId, created: Date.now() };
-      return;
-    }
-    const res = await client.describeImageCaches(new $Eci.DescribeImageCachesRequest({
-      regionId: REGION, imageCacheId: load.cache.id,
-    }));
-    const cache = res.body.imageCaches?.[0];
-    check(cache, `DescribeImageCaches does not list ${load.cache.id}`);
-    check(cache.status !== 'Failed', `image cache failed: ${JSON.stringify(cache.events)}`);
-    if (cache.status === 'Ready' && Date.now() - load.cache.created > 5000) {
-      const id = load.cache.id;
-      load.cache = undefined;
-      await client.deleteImageCache(new $Eci.DeleteImageCacheRequest({ regionId: REGION, imageCacheId: id }));
+    if (load.cacheBusy) throw new Skip(); // one image cache operation at a time
+    load.cacheBusy = true;
+    try {
+      await imageCacheStep(load);
+    } finally {
+      load.cacheBusy = false;
     }
   },
 
@@ -401,6 +388,30 @@ function groupSpec(stack, kind, n) {
     container: containers,
     tag: [{ key: 'soak', value: kind }],
   });
+}
+
+// The next step of the image cache cycle: create one, describe it until Ready, delete it.
+async function imageCacheStep(load) {
+  const { client, stack } = load;
+  if (!load.cache) {
+    const res = await client.createImageCache(new $Eci.CreateImageCacheRequest({
+      regionId: REGION, imageCacheName: `soak-cache-${++load.serial}`, image: [stack.publicImage],
+    }));
+    check(/^imc-/.test(res.body.imageCacheId ?? ''), `CreateImageCache answered ${JSON.stringify(res.body)}`);
+    load.cache = { id: res.body.imageCacheId, created: Date.now() };
+    return;
+  }
+  const res = await client.describeImageCaches(new $Eci.DescribeImageCachesRequest({
+    regionId: REGION, imageCacheId: load.cache.id,
+  }));
+  const cache = res.body.imageCaches?.[0];
+  check(cache, `DescribeImageCaches does not list ${load.cache.id}`);
+  check(cache.status !== 'Failed', `image cache failed: ${JSON.stringify(cache.events)}`);
+  if (cache.status === 'Ready' && Date.now() - load.cache.created > 5000) {
+    const id = load.cache.id;
+    load.cache = undefined;
+    await client.deleteImageCache(new $Eci.DeleteImageCacheRequest({ regionId: REGION, imageCacheId: id }));
+  }
 }
 
 // ExecContainerCommand in four ways: a command over the WebSocket, an interactive TTY shell, a
@@ -457,6 +468,14 @@ function httpStatus(e) {
   return e.statusCode ?? e.data?.statusCode;
 }
 
+// An API error (an answer with an error body, below 500) whose code a race explains. pop-core's
+// errors carry no HTTP status of their own.
+function isRaceRefusal(e) {
+  if (e instanceof WrongAnswer || !e.data?.Code && !e.data?.RequestId) return false;
+  const status = httpStatus(e);
+  return (status === undefined || status < 500) && RACE_CODES.has(errorCode(e));
+}
+
 // Per operation: ok, skipped, refused (by code), errors and latencies.
 class Tally {
   constructor() {
@@ -476,7 +495,7 @@ class Tally {
       t.ms.push(ms);
     } else if (e instanceof Skip) {
       t.skipped++;
-    } else if (!(e instanceof WrongAnswer) && httpStatus(e) < 500 && RACE_CODES.has(errorCode(e))) {
+    } else if (isRaceRefusal(e)) {
       t.refused[errorCode(e)] = (t.refused[errorCode(e)] ?? 0) + 1;
     } else {
       t.errors++;
