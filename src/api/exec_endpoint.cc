@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
+#include <future>
+#include <string_view>
 #include <thread>
 
 #include "api/errors.h"
@@ -20,6 +23,16 @@ constexpr uint16_t kCloseNormal = 1000;
 constexpr uint16_t kClosePolicyViolation = 1008;
 constexpr uint16_t kCloseInternalError = 1011;
 constexpr char kStdin = 0, kStdout = 1, kStderr = 2, kStatus = 3, kResize = 4;
+
+// How the terminal of a TTY session whose client left while its command still runs is hung up
+// (containerd keeps an exec's process running when its stream closes, so it would stay in the
+// container for good): Ctrl-C interrupts the foreground program; once the shell is back at its
+// prompt, Ctrl-D at the empty line ends it. A few rounds, for shells started from shells.
+constexpr std::string_view kInterrupt = "\x03";
+constexpr std::string_view kEndOfInput = "\x04";
+constexpr int kHangUpRounds = 3;
+constexpr std::chrono::milliseconds kBackAtPrompt(200);
+constexpr std::chrono::milliseconds kExitGrace(1000);
 
 HttpResponse Refuse(int status, const std::string& code, const std::string& message) {
   HttpResponse r;
@@ -59,6 +72,24 @@ std::string ChooseSubprotocol(const HttpRequest& request) {
     }
   }
   return "";
+}
+
+// Ends the command of a TTY session whose client left (see kInterrupt); returns once it is over
+// or the rounds are spent. `command_over` is ready when the runtime's stream has ended.
+void HangUp(const ExecSession& session, runtime::ExecStreamClient& stream,
+            const std::future<void>& command_over) {
+  const auto over = [&](std::chrono::milliseconds wait) {
+    return command_over.wait_for(wait) == std::future_status::ready;
+  };
+  if (over(std::chrono::milliseconds(0))) return;
+  spdlog::info("exec in {}: the client left while the command runs; hanging up its terminal",
+               session.group_id);
+  for (int round = 0; round < kHangUpRounds; ++round) {
+    if (!stream.Send(kStdin, kInterrupt).ok() || over(kBackAtPrompt)) return;
+    if (!stream.Send(kStdin, kEndOfInput).ok() || over(kExitGrace)) return;
+  }
+  spdlog::warn("exec in {}: the command ignored the hang-up and keeps running",
+               session.group_id);
 }
 
 }  // namespace
@@ -107,6 +138,8 @@ void ExecEndpoint::Bridge(const ExecSession& session, WebSocketSession& client) 
     return;
   }
   ExecStreamClient& stream = **connected;
+  std::promise<void> stream_ended;  // the runtime's stream ended: the command is over
+  std::future<void> command_over = stream_ended.get_future();
 
   // Runtime -> client, on a thread of its own; ends with the exit frame and a normal close.
   std::thread pump([&] {
@@ -120,6 +153,7 @@ void ExecEndpoint::Bridge(const ExecSession& session, WebSocketSession& client) 
         client.Send(Frame(static_cast<char>(frame->channel), frame->data));
       }
     }
+    stream_ended.set_value();
     StatusOr<int> exit_code = ExecStreamClient::ExitCodeOf(status);
     if (status.empty()) {
       client.Send(ExitFrame(-1, "the exec stream ended without an exit status"));
@@ -132,6 +166,7 @@ void ExecEndpoint::Bridge(const ExecSession& session, WebSocketSession& client) 
   });
 
   // Client -> runtime on this thread, until the client's side closes.
+  bool client_left = true;
   while (std::optional<WebSocketMessage> m = client.Receive()) {
     if (m->data.empty()) continue;
     char channel = m->data[0];
@@ -142,8 +177,12 @@ void ExecEndpoint::Bridge(const ExecSession& session, WebSocketSession& client) 
       break;
     }
     Status st = stream.Send(channel, std::string_view(m->data).substr(1));
-    if (!st.ok()) break;
+    if (!st.ok()) {
+      client_left = false;
+      break;
+    }
   }
+  if (client_left && session.tty) HangUp(session, stream, command_over);
   stream.Close();
   pump.join();
 }

@@ -9,6 +9,10 @@
 // error body. A token is bound to the account that asked for it: when it is used, `check` (if
 // given) must still accept the session — the key that asked is still enabled and the group
 // still belongs to that account — or the upgrade is refused with check's error.
+// A TTY session whose client leaves while its command runs is hung up: Ctrl-C, then Ctrl-D on
+// its terminal, a few rounds (containerd would keep the process running in the container for
+// good); a program that ignores both keeps running. A non-TTY command gets end of input on
+// stdin and otherwise runs to its end, as with kubectl exec.
 // Thread-safe: Decide runs on the HTTP I/O threads, each bridge on its own thread.
 #pragma once
 

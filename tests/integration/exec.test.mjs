@@ -2,7 +2,7 @@
 // stdout/stderr/exit code, one-time and expiring tokens), Sync=true, and the refusals.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
+import { openExec } from './lib/exec_ws.mjs';
 import { startStack, $Eci, REGION, expectApiError, sleep } from './lib/stack.mjs';
 
 let stack;
@@ -27,55 +27,6 @@ function execRequest(over = {}) {
 
 async function exec(over, s = stack) {
   return (await s.sdk().execContainerCommand(execRequest(over))).body;
-}
-
-// Connects to `uri` and collects what OpenECI sends: text per channel, the exit frame, the close.
-function openExec(uri) {
-  const ws = new WebSocket(uri);
-  const session = { ws, out: { 1: '', 2: '' }, exit: undefined, waiters: [] };
-  const notify = () => {
-    for (const w of [...session.waiters]) w();
-  };
-  ws.on('message', (data) => {
-    const buf = Buffer.from(data);
-    const channel = buf[0];
-    const payload = buf.subarray(1).toString('utf8');
-    if (channel === 3) session.exit = JSON.parse(payload);
-    else session.out[channel] = (session.out[channel] ?? '') + payload;
-    notify();
-  });
-  session.opened = new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('unexpected-response', (req, res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => reject(Object.assign(new Error(`refused ${res.statusCode}`),
-        { statusCode: res.statusCode, body })));
-    });
-    ws.once('error', reject);
-  });
-  session.closed = new Promise((resolve) => ws.once('close', (code, reason) => {
-    resolve({ code, reason: reason.toString() });
-    notify();
-  }));
-  session.send = (channel, text) => ws.send(Buffer.concat([Buffer.from([channel]),
-    Buffer.from(text)]));
-  // Resolves once predicate(session) holds; rejects after timeoutMs with what was seen.
-  session.until = (predicate, timeoutMs = 15000) => new Promise((resolve, reject) => {
-    const check = () => {
-      if (!predicate(session)) return;
-      clearTimeout(timer);
-      session.waiters = session.waiters.filter((w) => w !== check);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      session.waiters = session.waiters.filter((w) => w !== check);
-      reject(new Error(`timed out; seen ${JSON.stringify({ out: session.out, exit: session.exit })}`));
-    }, timeoutMs);
-    session.waiters.push(check);
-    check();
-  });
-  return session;
 }
 
 test('TTY sh: type a command, read its output, exit code at the end', async () => {
@@ -104,6 +55,36 @@ test('non-TTY command: stdout, stderr and exit code apart', async () => {
   assert.equal(s.out[2], 'err\n');
   assert.deepEqual(s.exit, { ExitCode: 3 });
   assert.equal(closed.code, 1000);
+});
+
+// The processes of the container other than its main loop (PID 1) and its `sleep 1`.
+async function sessionProcesses() {
+  const ps = await stack.execSync(runningId, 'main', ['ps', '-o', 'pid,args']);
+  return ps.split('\n').slice(1).map((l) => l.trim()).filter(Boolean)
+    .filter((l) => !/^1 /.test(l) && !/ sleep 1$/.test(l) && !/ ps -o pid,args$/.test(l));
+}
+
+test('a TTY shell whose client leaves is hung up: nothing of it stays in the container', async () => {
+  for (const typed of ['', 'sleep 1000\n']) {
+    const body = await exec({ command: JSON.stringify(['sh']), TTY: true });
+    const s = openExec(body.webSocketUri);
+    await s.opened;
+    s.send(0, 'echo here-$((1+1))\n');
+    await s.until((x) => x.out[1].includes('here-2'));
+    if (typed) {
+      s.send(0, typed);
+      await sleep(500);
+      assert.ok((await sessionProcesses()).some((p) => p.endsWith('sleep 1000')), 'sleep 1000 started');
+    }
+    s.ws.terminate(); // no exit, no close handshake
+    let left;
+    for (let i = 0; i < 40; i++) {
+      left = await sessionProcesses();
+      if (left.length === 0) break;
+      await sleep(250);
+    }
+    assert.deepEqual(left, [], `left in the container after the client of "sh" (${JSON.stringify(typed)}) left`);
+  }
 });
 
 test('a token works once; unknown tokens are refused with 401', async () => {
