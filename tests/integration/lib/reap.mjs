@@ -163,8 +163,9 @@ export function reapStack(rec) {
       done.push(`stopped server ${rec.serverPid} (SIGTERM)`);
     }
   }
-  if (rec.bridge && !(rec.serverPid && alive(rec.serverPid))) {
+  if (rec.bridge && !(rec.serverPid && alive(rec.serverPid)) && !linkExists(rec.bridge)) {
     // The server's security-group rules (controller/sg_firewall.h), which its clean exit removes.
+    // Only once the bridge is gone: while it exists another stack on it owns the same table.
     const table = `openeci_${rec.bridge.replace(/[^A-Za-z0-9]/g, '_')}`;
     try {
       execFileSync('nft', ['delete', 'table', 'inet', table], { stdio: 'ignore' });
@@ -222,6 +223,8 @@ export function reapStack(rec) {
 
 const CNI_RESULTS = '/var/lib/cni/results';
 
+const linkExists = (name) => run('ip', ['link', 'show', name]) !== null;
+
 function run(cmd, args) {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -237,7 +240,7 @@ function run(cmd, args) {
 // no process is left in it and its address is one CNI gave out on `bridge`.
 export function reapPodNetworks(bridge) {
   const done = [];
-  if (!bridge || run('ip', ['link', 'show', bridge]) !== null) return done;
+  if (!bridge || linkExists(bridge)) return done;
   let files = [];
   try {
     files = fs.readdirSync(CNI_RESULTS);
