@@ -79,14 +79,14 @@ class DescribeContainerLogTest : public ::testing::Test {
 TEST_F(DescribeContainerLogTest, SinceSecondsCountsBackFromNow) {
   StatusOr<std::string> recent = LogSince("60");
   ASSERT_TRUE(recent.ok()) << recent.status().ToString();
-  EXPECT_EQ(*recent, "new\n");
+  EXPECT_EQ(*recent, "new");
 }
 
 TEST_F(DescribeContainerLogTest, SinceSecondsBeyondTheEpochMeansTheWholeLog) {
   for (const char* far : {"1767225600", "1767225601", "9223372036854775807"}) {
     StatusOr<std::string> all = LogSince(far);
     ASSERT_TRUE(all.ok()) << far << ": " << all.status().ToString();
-    EXPECT_EQ(*all, "old\nnew\n") << far;
+    EXPECT_EQ(*all, "old\nnew") << far;
   }
 }
 
