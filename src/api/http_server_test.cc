@@ -16,14 +16,19 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+// A server answering every plain request 200 "plain" and every refusal with its reason.
+std::unique_ptr<HttpServer> PlainServer() {
+  return std::make_unique<HttpServer>(
+      [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
+      [](int status, const std::string& reason) {
+        return HttpResponse{status, "text/plain", reason, {}};
+      });
+}
+
 class HttpServerWebSocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<HttpServer>(
-        [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
-        [](int status, const std::string& reason) {
-          return HttpResponse{status, "text/plain", reason, {}};
-        });
+    server_ = PlainServer();
     // /echo: sends every message back with a prefix, then closes when told "bye".
     server_->SetWebSocketHandler([](const HttpRequest& r) {
       WebSocketDecision d;
@@ -102,11 +107,7 @@ TEST_F(HttpServerWebSocketTest, StopEndsOpenSessions) {
 class HttpServerTimeoutTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<HttpServer>(
-        [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
-        [](int status, const std::string& reason) {
-          return HttpResponse{status, "text/plain", reason, {}};
-        });
+    server_ = PlainServer();
     server_->SetRequestTimeout(std::chrono::seconds(1));
     ASSERT_TRUE(server_->Start("127.0.0.1:0", 1).ok());
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
