@@ -9,6 +9,7 @@
 #include "api/percent.h"
 #include "api/render.h"
 #include "common/ids.h"
+#include "common/utf8.h"
 
 namespace openeci::api {
 namespace {
@@ -51,6 +52,20 @@ std::string ErrorCodeOf(const Status& st) {
 }
 
 const std::string kUnknownAction = "unknown";
+
+// Adds the decoded (key, value) pairs to `params`. A key given twice (in the query, in the
+// body, or in both) is refused naming it: which of the values was meant cannot be told, and
+// the signature covers each key once.
+Status AddEachOnce(std::vector<std::pair<std::string, std::string>> pairs,
+                   std::map<std::string, std::string>& params) {
+  for (auto& [k, v] : pairs) {
+    if (!params.emplace(k, std::move(v)).second) {
+      return InvalidParameter("The parameter \"" + ValidUtf8(k) +
+                              "\" is given more than once; give each parameter once.");
+    }
+  }
+  return Status::Ok();
+}
 
 bool IsFormBody(const HttpRequest& r) {
   std::string ct = HeaderOr(r, "content-type");
@@ -105,12 +120,12 @@ StatusOr<boost::json::object> ApiService::Run(const HttpRequest& request,
   }
   if (path.size() < target.size()) {
     ASSIGN_OR_RETURN(auto query, ParseUrlEncoded(target.substr(path.size() + 1)));
-    for (auto& [k, v] : query) signed_request.query[k] = v;
+    RETURN_IF_ERROR(AddEachOnce(std::move(query), signed_request.query));
   }
   signed_request.params = signed_request.query;
   if (request.method == "POST" && IsFormBody(request) && !request.body.empty()) {
     ASSIGN_OR_RETURN(auto form, ParseUrlEncoded(request.body));
-    for (auto& [k, v] : form) signed_request.params[k] = v;
+    RETURN_IF_ERROR(AddEachOnce(std::move(form), signed_request.params));
   }
   const auto& params = signed_request.params;
   auto format = params.find("Format");

@@ -222,6 +222,52 @@ TEST_F(ApiServiceTest, ErrorsCarryCodeStatusAndParameterName) {
   }
 }
 
+TEST_F(ApiServiceTest, AParameterGivenTwiceIsRefusedNamingIt) {
+  auto expect_refused = [&](const HttpRequest& r, const std::string& key) {
+    HttpResponse res = api_->Handle(r);
+    EXPECT_EQ(res.status, 400) << res.body;
+    json::object body = Body(res);
+    EXPECT_EQ(body["Code"].as_string(), "InvalidParameter") << res.body;
+    EXPECT_NE(std::string(body["Message"].as_string()).find("\"" + key + "\" is given more than once"),
+              std::string::npos)
+        << res.body;
+  };
+  HttpRequest twice_in_query;
+  twice_in_query.method = "GET";
+  twice_in_query.target = "/?Action=DescribeRegions&RegionId=a&Version=2018-08-08&RegionId=a";
+  expect_refused(twice_in_query, "RegionId");
+  HttpRequest encoded_differently = twice_in_query;  // decoded keys are compared
+  encoded_differently.target = "/?Action=DescribeRegions&Version=2018-08-08&Tag.1.Key=a&Tag%2E1.Key=b";
+  expect_refused(encoded_differently, "Tag.1.Key");
+  HttpRequest query_and_body;
+  query_and_body.method = "POST";
+  query_and_body.target = "/?Action=DescribeRegions";
+  query_and_body.headers["content-type"] = "application/x-www-form-urlencoded";
+  query_and_body.body = "Version=2018-08-08&Action=DescribeRegions";
+  expect_refused(query_and_body, "Action");
+}
+
+TEST_F(ApiServiceTest, ClientTokensOfDeleteAndRestartAreCheckedToo) {
+  for (const char* action : {"DeleteContainerGroup", "RestartContainerGroup"}) {
+    HttpResponse r = V1(action, {{"RegionId", "cn-hangzhou"},
+                                 {"ContainerGroupId", "eci-none"},
+                                 {"ClientToken", std::string(65, 't')}});
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(Body(r)["Code"].as_string(), "InvalidParameter.ValueExceeded") << r.body;
+    EXPECT_NE(r.body.find("ClientToken"), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(ApiServiceTest, WithEventMustBeABoolean) {
+  HttpResponse r = V1("DescribeContainerGroups", {{"RegionId", "cn-hangzhou"}, {"WithEvent", "x"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(Body(r)["Code"].as_string(), "InvalidParameter") << r.body;
+  EXPECT_NE(r.body.find("WithEvent"), std::string::npos) << r.body;
+  EXPECT_EQ(V1("DescribeContainerGroups", {{"RegionId", "cn-hangzhou"}, {"WithEvent", "false"}})
+                .status,
+            200);
+}
+
 TEST_F(ApiServiceTest, AuthenticationFailures) {
   HttpResponse unknown = V1("DescribeRegions", {}, "GET", "nobody", "x");
   EXPECT_EQ(unknown.status, 404);

@@ -30,9 +30,16 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The request line and headers together; larger: 431. The SDKs send URLs of several KiB
+// (sdk-wire-contract.md asks for at least 64 KiB).
 constexpr uint32_t kHeaderLimit = 128 * 1024;
+// A request body (pop-core and the console send every parameter in a form body); larger,
+// also when chunked: 413. Nothing larger than this is ever held for one request.
 constexpr uint64_t kBodyLimit = 8 * 1024 * 1024;
+// How long a kept-alive connection may wait for the first byte of its next request.
 constexpr auto kIdleTimeout = std::chrono::seconds(75);
+// How much of a request one read takes off the socket (the parser's buffer grows as needed).
+constexpr size_t kReadChunk = 16 * 1024;
 constexpr uint64_t kWebSocketMessageLimit = 1024 * 1024;
 // A TLS client has this long from connecting to the end of its handshake; one that sends
 // nothing, or dribbles, holds no more than its own connection (each runs on its own strand).
@@ -253,6 +260,7 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
+  std::chrono::seconds request_timeout = HttpServer::kDefaultRequestTimeout;
   WebSocketHandler ws_handler;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::mutex ws_mu;
@@ -309,7 +317,17 @@ struct HttpServer::Impl {
     for (;;) {
       http::request_parser<http::string_body> parser;
       ConfigureParser(parser);
-      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+      if (buffer.size() == 0) {
+        // Idle between requests: wait for the next one to begin.
+        beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+        auto [wec, wn] = co_await stream.async_read_some(buffer.prepare(kReadChunk),
+                                                         asio::as_tuple(asio::use_awaitable));
+        if (wec) break;  // closed, reset or idle too long: nothing to answer
+        buffer.commit(wn);
+      }
+      // Begun: all of it must arrive in time (a client dribbling bytes holds no connection
+      // for longer).
+      beast::get_lowest_layer(stream).expires_after(request_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                asio::as_tuple(asio::use_awaitable));
       if (ec) {
@@ -437,6 +455,10 @@ void HttpServer::SetWebSocketHandler(WebSocketHandler handler) {
 }
 
 void HttpServer::SetTls(std::shared_ptr<ssl::context> context) { impl_->tls = std::move(context); }
+
+void HttpServer::SetRequestTimeout(std::chrono::seconds timeout) {
+  impl_->request_timeout = std::max(timeout, std::chrono::seconds(1));
+}
 
 Status HttpServer::Start(const std::string& address, int threads) {
   auto colon = address.rfind(':');

@@ -1,12 +1,14 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast/Asio (C++20 coroutines). It parses
-// requests with generous but bounded limits (request line + headers up to 128 KiB, bodies up to
-// 8 MiB, chunked bodies included), hands each one to a synchronous handler and writes the
+// requests with generous but bounded limits (request line + headers up to 128 KiB, else 431;
+// bodies up to 8 MiB, chunked bodies included, else 413; a begun request must arrive within the
+// request timeout, else the connection is dropped; an idle connection is kept 75 s), hands each one to a synchronous handler and writes the
 // answer; WebSocket upgrades go to an optional WebSocketHandler instead. With SetTls it serves
 // HTTPS (and wss://) instead of plain HTTP on the same port (see api/tls.h). Thread-safe:
 // Start/Stop from one thread; the handlers are called concurrently from the server's I/O
 // threads and must be thread-safe themselves.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -100,6 +102,11 @@ class HttpServer {
   // handshake within a few seconds; a plain HTTP request gets a 400 answer in clear text and
   // the connection is closed. Call before Start.
   void SetTls(std::shared_ptr<boost::asio::ssl::context> context);
+
+  static constexpr std::chrono::seconds kDefaultRequestTimeout{60};
+  // How long a client has from the first byte of a request to its last (at least 1 s). Call
+  // before Start.
+  void SetRequestTimeout(std::chrono::seconds timeout);
 
   // Binds `address` ("127.0.0.1:18080"; port 0 picks a free one) and starts `threads` I/O
   // threads.

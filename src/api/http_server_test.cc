@@ -16,14 +16,19 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+// A server answering every plain request 200 "plain" and every refusal with its reason.
+std::unique_ptr<HttpServer> PlainServer() {
+  return std::make_unique<HttpServer>(
+      [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
+      [](int status, const std::string& reason) {
+        return HttpResponse{status, "text/plain", reason, {}};
+      });
+}
+
 class HttpServerWebSocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<HttpServer>(
-        [](const HttpRequest&) { return HttpResponse{200, "text/plain", "plain", {}}; },
-        [](int status, const std::string& reason) {
-          return HttpResponse{status, "text/plain", reason, {}};
-        });
+    server_ = PlainServer();
     // /echo: sends every message back with a prefix, then closes when told "bye".
     server_->SetWebSocketHandler([](const HttpRequest& r) {
       WebSocketDecision d;
@@ -96,6 +101,50 @@ TEST_F(HttpServerWebSocketTest, StopEndsOpenSessions) {
   stopper.join();
   EXPECT_EQ(ec, websocket::error::closed);
   EXPECT_EQ(ws.reason().code, 1001);
+}
+
+// The request timeout: a begun request must arrive in time; an idle connection is not held to it.
+class HttpServerTimeoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = PlainServer();
+    server_->SetRequestTimeout(std::chrono::seconds(1));
+    ASSERT_TRUE(server_->Start("127.0.0.1:0", 1).ok());
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
+  }
+
+  // Seconds until the server closes the connection (reading whatever it sends), at most `limit`.
+  double SecondsUntilClosed(std::chrono::seconds limit) {
+    const auto started = std::chrono::steady_clock::now();
+    socket_.non_blocking(true);
+    char buf[256];
+    while (std::chrono::steady_clock::now() - started < limit) {
+      boost::system::error_code ec;
+      socket_.read_some(asio::buffer(buf), ec);
+      if (ec && ec != asio::error::would_block) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTimeoutTest, DropsARequestThatDoesNotArriveInTime) {
+  asio::write(socket_, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a")));
+  EXPECT_LT(SecondsUntilClosed(std::chrono::seconds(10)), 5);
+}
+
+TEST_F(HttpServerTimeoutTest, KeepsAnIdleConnectionLongerAndServesItsNextRequest) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  asio::write(socket_, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(socket_, buffer, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.body(), "plain");
 }
 
 // ServeBytes: the connection's parser and refusals without a network (the fuzzing entry point).

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "api/json_duplicate_keys.h"
+
 namespace openeci::api {
 namespace {
 
@@ -587,6 +589,10 @@ StatusOr<FlatTemplate> FlattenTemplate(std::string_view text) {
   if (ec) {
     return TemplateFormatError("The template is not valid JSON: " + ec.message() + " at " +
                                Position(text, used) + " (byte " + std::to_string(used) + ").");
+  }
+  // The parsed value keeps only the last of equal member names: look at the text for them.
+  if (std::optional<std::string> twice = FindDuplicateKey(text, options.max_depth)) {
+    return TemplateFormatError("The template key \"" + *twice + "\" is given twice.");
   }
   return Flattener().Run(parser.release());
 }

@@ -221,6 +221,12 @@ TEST(TemplateCodec, UnknownAndRepeatedKeysAreRefused) {
   ExpectFormatError(R"({"spec":{"containers":[{"name":"a","colour":"red"}]}})",
                     "\"spec.containers[0].colour\" is unknown");
   ExpectFormatError(R"({"Spec":{},"spec":{}})", "\"spec\" is given twice");
+  ExpectFormatError(R"({"containerGroupName":"a","containerGroupName":"b"})",
+                    "\"containerGroupName\" is given twice");
+  ExpectFormatError(R"({"spec":{"containers":[{"name":"a"},{"name":"b","image":"x","name":"c"}]}})",
+                    "\"spec.containers[1].name\" is given twice");
+  ExpectFormatError(R"({"tags":[{"key":"k"}],"spec":{"containers":[[1,{"a":1}],{"a":1,"b":{"a":1},"b":2}]}})",
+                    "\"spec.containers[1].b\" is given twice");
   ExpectFormatError(
       R"({"spec":{"containers":[{"runAsUser":1,"securityContext":{"runAsUser":2}}]}})",
       "give the same setting");

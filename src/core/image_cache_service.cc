@@ -30,7 +30,7 @@ bool IsCacheName(const std::string& s) {
 }
 
 bool IsImageRef(const std::string& s) {
-  if (s.empty() || s.size() > 1024) return false;
+  if (s.empty()) return false;
   for (unsigned char c : s) {
     if (c <= 0x20 || c >= 0x7f) return false;
   }
@@ -61,6 +61,11 @@ Status ImageCacheService::Check(const ImageCacheRequest& r) const {
   placement.security_group_id = r.security_group_id;
   RETURN_IF_ERROR(ValidatePlacement(placement, topology_));
   if (r.name.empty()) return Missing("ImageCacheName");
+  if (r.name.size() > kMaxGroupNameLength) {
+    return InvalidParameterCode("InvalidParameter.ValueExceeded",
+                                "The parameter \"ImageCacheName\" is longer than " +
+                                    std::to_string(kMaxGroupNameLength) + " characters.");
+  }
   if (!IsCacheName(r.name)) {
     return InvalidParameter("The parameter \"ImageCacheName\" must be 2 to 128 lower-case "
                             "letters, digits or hyphens, not starting or ending with a hyphen.");
@@ -73,6 +78,11 @@ Status ImageCacheService::Check(const ImageCacheRequest& r) const {
   for (size_t i = 0; i < r.images.size(); ++i) {
     std::string p = "Image." + std::to_string(i + 1);
     if (r.images[i].empty()) return Missing(p);
+    if (r.images[i].size() > kMaxImageLength) {  // what a container could use
+      return InvalidParameterCode("InvalidParameter.ValueExceeded",
+                                  "The parameter \"" + p + "\" is longer than " +
+                                      std::to_string(kMaxImageLength) + " characters.");
+    }
     if (!IsImageRef(r.images[i])) {
       return InvalidParameter("The parameter \"" + p + "\" is not an image reference.");
     }

@@ -204,6 +204,12 @@ Status ValidateTags(const std::vector<Tag>& tags) {
       return Invalid(p + "Key", "must not start with aliyun or acs:");
     }
     if (t.value.size() > kMaxTagValueLength) return TooLong(p + "Value", kMaxTagValueLength);
+    for (size_t j = 0; j < i; ++j) {
+      if (tags[j].key == t.key) {
+        return Invalid(p + "Key", "repeats the key \"" + t.key + "\" of " + Item("Tag", j) +
+                                      ".Key; tag keys must be unique");
+      }
+    }
   }
   return Status::Ok();
 }

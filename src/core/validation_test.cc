@@ -242,6 +242,8 @@ TEST(Validation, NamePatternsAndRequiredFields) {
        "Tag.1.Key"},
       {"tag key reserved", [](ContainerGroupSpec& s) { s.tags = {{"aliyun-x", "v"}}; },
        "InvalidParameter", "Tag.1.Key"},
+      {"tag key repeated", [](ContainerGroupSpec& s) { s.tags = {{"a", "1"}, {"b", "2"}, {"a", "3"}}; },
+       "InvalidParameter", "Tag.3.Key"},
       {"credential without server", [](ContainerGroupSpec& s) { s.credentials = {{"", "u", "p"}}; },
        "MissingParameter", "ImageRegistryCredential.1.Server"},
       {"init container missing image",

@@ -138,6 +138,12 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     ASSIGN_OR_RETURN(c.exec_token_ttl_seconds, ToInt(key, v));
     if (c.exec_token_ttl_seconds < 1) return Bad("exec_token_ttl_seconds must be at least 1");
   }
+  else if (key == "http_request_timeout_seconds") {
+    ASSIGN_OR_RETURN(c.http_request_timeout_seconds, ToInt(key, v));
+    if (c.http_request_timeout_seconds < 1) {
+      return Bad("http_request_timeout_seconds must be at least 1");
+    }
+  }
   else if (key == "http_threads") {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
@@ -166,6 +172,7 @@ const char* const kKeys[] = {
     "preload_images",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
+    "http_request_timeout_seconds",
     "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds",
     "console_dir", "log_format", "ops_listen",
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",

@@ -17,6 +17,7 @@ struct ServerConfig {
   std::string access_key_id;      // seeds the first account's key when set
   std::string access_key_secret;
   int http_threads = 2;
+  int64_t http_request_timeout_seconds = 60;  // first byte to last byte of one request
   core::Topology topology;
   std::string bridge = "openeci0";
   std::string sandbox_image = "localhost/openeci/pause:1.0";

@@ -311,6 +311,7 @@ int Serve(const std::string& config_file) {
   http.SetWebSocketHandler(
       [&exec_endpoint](const api::HttpRequest& r) { return exec_endpoint.Decide(r); });
   if (tls) http.SetTls(tls);
+  http.SetRequestTimeout(std::chrono::seconds(config.http_request_timeout_seconds));
   if (Status st = http.Start(config.listen, config.http_threads); !st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;

@@ -1,5 +1,6 @@
 #include "api/cloud_only_params.h"
 #include "api/handlers/handlers.h"
+#include "core/validation.h"
 
 namespace openeci::api {
 
@@ -22,6 +23,10 @@ StatusOr<int> PageLimit(const Params& params) {
                             std::to_string(*limit) + ".");
   }
   return static_cast<int>(limit.value_or(kMaxLimit));
+}
+
+Status CheckIdempotentClientToken(const Params& params) {
+  return core::ValidateClientToken(params.Get("ClientToken").value_or(""));
 }
 
 Status CheckRegion(const core::Topology& topology, const Params& params) {

@@ -9,7 +9,7 @@ ActionResult DeleteImageCache(ApiEnv& env, const RequestContext& ctx, Params& pa
   }
   RETURN_IF_ERROR(CheckRegion(env.topology, params));
   ASSIGN_OR_RETURN(std::string id, params.Required("ImageCacheId"));
-  params.Get("ClientToken");  // deletion is idempotent by nature
+  RETURN_IF_ERROR(CheckIdempotentClientToken(params));
   RETURN_IF_ERROR(RejectUnsupported(params));
   RETURN_IF_ERROR(env.image_caches->Delete(ctx.caller.account_id, id));
   return boost::json::object{};

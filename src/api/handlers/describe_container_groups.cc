@@ -175,7 +175,7 @@ StatusOr<store::GroupQuery> DecodeQuery(const ApiEnv& env, const RequestContext&
     q.tags.push_back({key, params.Get(p + ".Value").value_or("")});
   }
   ASSIGN_OR_RETURN(q.limit, PageLimit(params));
-  params.GetBool("WithEvent");  // events are always included
+  RETURN_IF_ERROR(params.GetBool("WithEvent").status());  // events are always included
   return q;
 }
 

@@ -33,7 +33,12 @@ StatusOr<logs::LogReadOptions> ReadOptions(const Params& params, const Clock& cl
     if (*since_seconds <= 0) {
       return InvalidParameter("The parameter \"SinceSeconds\" must be a positive integer.");
     }
-    options.since = clock.Now() - std::chrono::seconds(*since_seconds);
+    // Back beyond the epoch (also where now - SinceSeconds would not fit a time point): all.
+    const TimePoint now = clock.Now();
+    const std::chrono::seconds back(*since_seconds);
+    options.since = back >= std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())
+                        ? TimePoint()
+                        : now - back;
   }
   if (start_time) {
     options.since = ParseRfc3339(*start_time);

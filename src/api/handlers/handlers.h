@@ -88,6 +88,9 @@ ActionResult ExportContainerGroupTemplate(ApiEnv& env, const RequestContext& ctx
 Status RejectUnsupported(const Params& params);
 // The page size of a Describe* call: `Limit`, 1 to 20, default 20.
 StatusOr<int> PageLimit(const Params& params);
+// ClientToken of an action idempotent by nature (deletion, restart): not remembered, but held
+// to the reference's rule (ASCII, at most 64 characters) like every other ClientToken.
+Status CheckIdempotentClientToken(const Params& params);
 // RegionId is required and must be this node's region.
 Status CheckRegion(const core::Topology& topology, const Params& params);
 
