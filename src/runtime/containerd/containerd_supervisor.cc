@@ -57,7 +57,8 @@ bool ContainerdSupervisor::Restart(const std::string& exit_reason) {
       ++restarts_;
       const auto down = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - down_since);
-      spdlog::warn("containerd restarted (pid {}) {} ms after it {}; restart {} of this server",
+      spdlog::warn("containerd restarted (pid {}), {} ms after it went down ({}); restart {} "
+                   "of this server",
                    process_->pid(), down.count(), exit_reason, restarts_.load());
       return true;
     }
