@@ -1,7 +1,8 @@
 // PullProgressProbe, and the ImageCacheController using it, against a real containerd (its
 // own, in a temp dir) pulling 3-layer images of random bytes from a local docker-registry
 // through a throttling TCP proxy, so that a pull lasts a few seconds and its layer ingests can
-// be watched. Needs root, containerd, docker-registry, umoci and skopeo (skipped when a tool
+// be watched. Also the faults around them: a download that stalls (cancelled), a containerd
+// that is SIGKILLed (ContainerdSupervisor starts it again). Needs root, containerd, docker-registry, umoci and skopeo (skipped when a tool
 // is missing).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -29,6 +30,7 @@
 #include "controller/pull_watcher.h"
 #include "core/image_cache_service.h"
 #include "runtime/containerd/containerd_process.h"
+#include "runtime/containerd/containerd_supervisor.h"
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "runtime/testing/local_registry.h"
@@ -307,6 +309,32 @@ TEST_F(PullProgressProbeTest, StalledDownloadIsCancelledAndResumesLater) {
   proxy_->HoldAfter(0);
   Status again = cri_->PullImage(image, std::nullopt, nullptr);
   EXPECT_TRUE(again.ok()) << again.ToString();
+}
+
+TEST_F(PullProgressProbeTest, SupervisorStartsASigkilledContainerdAgain) {
+  const pid_t first = containerd_->pid();
+  ContainerdOptions o;
+  o.state_dir = dir_ + "/containerd";
+  o.bridge_name = "openeci-t9";
+  o.subnet = "10.89.9.0/24";
+  ContainerdSupervisor supervisor(o, std::move(containerd_),
+                                  {milliseconds(50), milliseconds(100), milliseconds(1000)});
+  supervisor.Start();
+  ASSERT_TRUE(cri_->Version().ok());
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (supervisor.restarts() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(supervisor.restarts(), 1);
+  // The same client reconnects to the new containerd by itself.
+  StatusOr<std::string> version = UnavailableError("not asked yet");
+  for (int i = 0; i < 50 && !version.ok(); ++i) {
+    version = cri_->Version();
+    if (!version.ok()) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_TRUE(supervisor.Stop().ok());
 }
 
 // The ImageCacheController with the probe: Progress moves within the image while it is
