@@ -522,7 +522,9 @@ Status Controller::Pass::Pull(const std::string& image, const std::string& objec
     last_message = std::move(message);
   };
   return PullWatched(pull, c_.options_.pull_ingests,
-                     {c_.options_.pull_poll_interval, c_.options_.pull_stall_timeout}, on_poll);
+                     {c_.options_.pull_poll_interval, c_.options_.pull_stall_timeout,
+                      c_.options_.pull_abort_ingest},
+                     on_poll);
 }
 
 StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(

@@ -349,9 +349,14 @@ TEST_F(ControllerTest, SlowPullRecordsThrottledPullProgressEvents) {
 // worker) hanging until CRI's 10 min deadline.
 TEST_F(ControllerTest, StalledPullIsCancelledAndFailsLikeAnyFailedPull) {
   std::atomic<int> looks{0};
-  controller_ = NewController([&looks](ControllerOptions& o) {
+  std::vector<std::string> aborted;
+  controller_ = NewController([&looks, &aborted](ControllerOptions& o) {
     o.pull_poll_interval = milliseconds(10);
     o.pull_stall_timeout = milliseconds(200);
+    o.pull_abort_ingest = [&aborted](const std::string& ref) {
+      aborted.push_back(ref);
+      return Status::Ok();
+    };
     // Nothing in flight before the pull, then one layer download stuck at 1 MiB of 8 MiB.
     o.pull_ingests = [&looks]() -> StatusOr<std::vector<runtime::IngestStatus>> {
       if (looks++ == 0) return std::vector<runtime::IngestStatus>{};
@@ -374,6 +379,8 @@ TEST_F(ControllerTest, StalledPullIsCancelledAndFailsLikeAnyFailedPull) {
                       e.message.find("pull progress timeout") != std::string::npos);
   }
   EXPECT_TRUE(named) << "a Failed event names the image and the timeout";
+  // Its partial download is dropped, so that the retry's download is its own (seen to stall).
+  EXPECT_EQ(aborted, std::vector<std::string>{"layer-sha256:aaaa"});
 }
 
 TEST(PullStallDetectorTest, OnlyDownloadsInFlightThatStopMovingStall) {

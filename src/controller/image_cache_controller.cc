@@ -294,7 +294,9 @@ Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::str
   return controller::PullWatched(
       [&](runtime::Cancellation& cancel) { return runtime_.PullImage(image, auth, &cancel); },
       [probe] { return probe->Active(); },
-      {options_.pull_poll_interval, options_.pull_stall_timeout}, on_poll);
+      {options_.pull_poll_interval, options_.pull_stall_timeout,
+       [probe](const std::string& ref) { return probe->Abort(ref); }},
+      on_poll);
 }
 
 Status ImageCacheController::Remove(const core::ImageCache& cache) {

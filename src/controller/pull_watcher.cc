@@ -6,7 +6,27 @@
 #include <mutex>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 namespace openeci::controller {
+
+namespace {
+
+// containerd lets go of a cancelled pull's downloads a moment after the call returned (until
+// then an Abort finds them locked): a few tries, then they are left (a later pull resumes them).
+void DropStalledDownloads(const std::map<std::string, int64_t>& downloads,
+                          const IngestAborter& abort_ingest) {
+  for (const auto& [ref, offset] : downloads) {
+    Status st = abort_ingest(ref);
+    for (int i = 0; i < 20 && !st.ok(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      st = abort_ingest(ref);
+    }
+    if (!st.ok()) spdlog::info("stalled pull: keeping download {}: {}", ref, st.ToString());
+  }
+}
+
+}  // namespace
 
 Status PullWatched(const PullFn& pull, const IngestLister& list, const PullWatchOptions& options,
                    const PullProgressFn& on_poll) {
@@ -49,6 +69,9 @@ Status PullWatched(const PullFn& pull, const IngestLister& list, const PullWatch
   cv.notify_all();
   watcher.join();
   if (st.ok()) look(true);
+  if (!st.ok() && !cancel.reason().empty() && options.abort_ingest) {
+    DropStalledDownloads(stall.counted(), options.abort_ingest);
+  }
   return st;
 }
 

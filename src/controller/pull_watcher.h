@@ -29,12 +29,18 @@ using PullProgressFn = std::function<void(const runtime::PullProgress& progress,
 // A pull, given the Cancellation to hand to Runtime::PullImage.
 using PullFn = std::function<Status(runtime::Cancellation& cancel)>;
 
+// Drops one partial download (runtime::PullProgressProbe::Abort, or a fake in tests).
+using IngestAborter = std::function<Status(const std::string& ref)>;
+
 // How PullWatched looks at a pull.
 struct PullWatchOptions {
   std::chrono::milliseconds poll_interval{200};
   // Downloads in flight and not one byte received for this long: the pull is cancelled (see
   // PullStallDetector). 0: never.
   std::chrono::milliseconds stall_timeout{0};
+  // When set, the downloads a stalled pull leaves are dropped after the cancel, so that the
+  // retry starts them afresh, where a stall can be seen again (see PullStallDetector).
+  IngestAborter abort_ingest;
 };
 
 // Runs `pull` on the calling thread while a side thread calls `list` every poll_interval,
@@ -46,10 +52,13 @@ Status PullWatched(const PullFn& pull, const IngestLister& list, const PullWatch
 
 // Tells a stalled pull from a slow one by containerd's in-flight downloads: the pull has
 // stalled when downloads are in flight and for `timeout` not one of them received a byte, and
-// none started or finished. Downloads in flight before the pull began (a partial download an
-// earlier failed pull left behind: containerd keeps it to resume) count only once they move,
-// so they do not stall a pull that is resolving or unpacking. Other pulls running at the same
-// time blur the picture (their downloads count as this pull's).
+// none started or finished. containerd reports a download's offset in steps of 1 MiB (its copy
+// buffer), so "a byte" means "a step" (a download slower than 1 MiB per timeout stalls).
+// Downloads in flight before the pull began (a partial download an earlier failed pull left
+// behind: containerd keeps it to resume) count only once they move, so they do not stall a
+// pull that is resolving or unpacking; PullWatched drops what a stalled pull leaves, so its
+// retry is seen. Other pulls running at the same time blur the picture (their downloads count
+// as this pull's).
 // Not thread-safe: one pull, one owner.
 class PullStallDetector {
  public:
@@ -58,6 +67,8 @@ class PullStallDetector {
   // Feeds the snapshot taken at `now`; true once the pull has stalled.
   bool Stalled(const std::vector<runtime::IngestStatus>& active,
                std::chrono::steady_clock::time_point now);
+  // The downloads that counted in the last snapshot (ref -> offset).
+  const std::map<std::string, int64_t>& counted() const { return last_; }
 
  private:
   std::chrono::milliseconds timeout_;

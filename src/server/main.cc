@@ -204,6 +204,9 @@ int Serve(const std::string& config_file) {
   controller::ControllerOptions co;
   if (pull_probe.ok()) {
     co.pull_ingests = [probe = pull_probe->get()] { return probe->Active(); };
+    co.pull_abort_ingest = [probe = pull_probe->get()](const std::string& ref) {
+      return probe->Abort(ref);
+    };
   }
   co.workers = config.controller_workers;
   co.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);

@@ -64,6 +64,21 @@ StatusOr<std::vector<IngestStatus>> PullProgressProbe::Active() {
   return out;
 }
 
+Status PullProgressProbe::Abort(const std::string& ref) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + kTimeout);
+  ctx.AddMetadata("containerd-namespace", kNamespace);
+  content::AbortRequest req;
+  req.set_ref(ref);
+  content::AbortResponse resp;
+  grpc::Status s = stub_->content->Abort(&ctx, req, &resp);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) return Status::Ok();  // already gone
+  if (!s.ok()) {
+    return UnavailableError("containerd content Abort " + ref + ": " + s.error_message());
+  }
+  return Status::Ok();
+}
+
 double PullProgress::Update(const std::vector<IngestStatus>& active) {
   just_completed_.clear();
   for (auto& [ref, layer] : layers_) {
