@@ -502,8 +502,10 @@ Status Controller::Pass::EnsureImages() {
 
 Status Controller::Pass::Pull(const std::string& image, const std::string& object) {
   const std::optional<runtime::RegistryAuth> auth = AuthFor(g_.spec.credentials, image);
-  auto pull = [&] { return c_.runtime_.PullImage(image, auth); };
-  if (!c_.options_.pull_ingests) return pull();
+  auto pull = [&](runtime::Cancellation& cancel) {
+    return c_.runtime_.PullImage(image, auth, &cancel);
+  };
+  if (!c_.options_.pull_ingests) return c_.runtime_.PullImage(image, auth, nullptr);
   PullProgressThrottle throttle(c_.options_.pull_progress_interval,
                                 c_.options_.pull_progress_budget);
   std::string last_message;
@@ -519,7 +521,10 @@ Status Controller::Pass::Pull(const std::string& image, const std::string& objec
     RecordEventNow("Normal", object, "PullProgress", message);
     last_message = std::move(message);
   };
-  return PullWatched(pull, c_.options_.pull_ingests, c_.options_.pull_poll_interval, on_poll);
+  return PullWatched(pull, c_.options_.pull_ingests,
+                     {c_.options_.pull_poll_interval, c_.options_.pull_stall_timeout,
+                      c_.options_.pull_abort_ingest},
+                     on_poll);
 }
 
 StatusOr<runtime::SandboxInfo> Controller::Pass::EnsureSandbox(

@@ -75,6 +75,11 @@ struct ControllerOptions {
   std::chrono::milliseconds pull_poll_interval{200};
   std::chrono::milliseconds pull_progress_interval{1000};
   int pull_progress_budget = 16;  // PullProgress events per image pull (a group keeps 50)
+  // A pull whose downloads receive nothing for this long is cancelled and fails like any
+  // failed pull (ErrImagePull, back-off); needs pull_ingests. 0: only the runtime's deadline.
+  std::chrono::milliseconds pull_stall_timeout{60000};
+  // Drops the downloads a stalled pull leaves (PullWatchOptions::abort_ingest); may be empty.
+  IngestAborter pull_abort_ingest;
   // Warm sandboxes a new sandbox is taken from when the group fits (not owned; may be null).
   SandboxPool* pool = nullptr;
 };

@@ -345,6 +345,72 @@ TEST_F(ControllerTest, SlowPullRecordsThrottledPullProgressEvents) {
   EXPECT_EQ(reasons[progress.size() + 1], "Pulled");
 }
 
+// Regression: a registry that stops answering mid-download left the pull (and the group's
+// worker) hanging until CRI's 10 min deadline.
+TEST_F(ControllerTest, StalledPullIsCancelledAndFailsLikeAnyFailedPull) {
+  std::atomic<int> looks{0};
+  std::vector<std::string> aborted;
+  controller_ = NewController([&looks, &aborted](ControllerOptions& o) {
+    o.pull_poll_interval = milliseconds(10);
+    o.pull_stall_timeout = milliseconds(200);
+    o.pull_abort_ingest = [&aborted](const std::string& ref) {
+      aborted.push_back(ref);
+      return Status::Ok();
+    };
+    // Nothing in flight before the pull, then one layer download stuck at 1 MiB of 8 MiB.
+    o.pull_ingests = [&looks]() -> StatusOr<std::vector<runtime::IngestStatus>> {
+      if (looks++ == 0) return std::vector<runtime::IngestStatus>{};
+      return std::vector<runtime::IngestStatus>{{"layer-sha256:aaaa", 1 << 20, 8 << 20}};
+    };
+  });
+  runtime_.DelayPulls(std::chrono::minutes(10));
+  std::string id = CreateGroup(RestartPolicy::Always, {Container("app", kPrivateImage)});
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(Reconcile(id), seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(5));
+  EXPECT_EQ(Group(id).status.phase, GroupPhase::Pending);
+  core::ContainerStatus cs = StatusOf(id, "app");
+  EXPECT_EQ(cs.current.reason, "ErrImagePull");
+  EXPECT_NE(cs.current.message.find("no bytes received for 200 ms"), std::string::npos)
+      << cs.current.message;
+  bool named = false;
+  for (const core::Event& e : Events(id)) {
+    named = named || (e.reason == "Failed" && e.message.find(kPrivateImage) != std::string::npos &&
+                      e.message.find("pull progress timeout") != std::string::npos);
+  }
+  EXPECT_TRUE(named) << "a Failed event names the image and the timeout";
+  // Its partial download is dropped, so that the retry's download is its own (seen to stall).
+  EXPECT_EQ(aborted, std::vector<std::string>{"layer-sha256:aaaa"});
+}
+
+TEST(PullStallDetectorTest, OnlyDownloadsInFlightThatStopMovingStall) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0{};
+  using Ingests = std::vector<runtime::IngestStatus>;
+  const Ingests left_over{{"layer-sha256:old", 500, 1000}};
+  PullStallDetector stall(milliseconds(1000), left_over);
+  // Resolving: only a partial download an earlier pull left behind is listed.
+  EXPECT_FALSE(stall.Stalled(left_over, t0));
+  EXPECT_FALSE(stall.Stalled(left_over, t0 + milliseconds(5000))) << "not this pull's";
+  // This pull's download starts and moves, then stops.
+  Ingests moving = {{"layer-sha256:old", 500, 1000}, {"layer-sha256:new", 10, 1000}};
+  EXPECT_FALSE(stall.Stalled(moving, t0 + milliseconds(5100)));
+  moving[1].offset = 20;
+  EXPECT_FALSE(stall.Stalled(moving, t0 + milliseconds(5900)));
+  EXPECT_FALSE(stall.Stalled(moving, t0 + milliseconds(6800)));
+  EXPECT_TRUE(stall.Stalled(moving, t0 + milliseconds(6900))) << "1 s without a byte";
+  // The left-over download resumed counts as this pull's.
+  PullStallDetector resumed(milliseconds(1000), left_over);
+  EXPECT_FALSE(resumed.Stalled({{"layer-sha256:old", 600, 1000}}, t0));
+  EXPECT_TRUE(resumed.Stalled({{"layer-sha256:old", 600, 1000}}, t0 + milliseconds(1000)));
+  // Unpacking (nothing in flight) never stalls.
+  PullStallDetector unpacking(milliseconds(1000), {});
+  EXPECT_FALSE(unpacking.Stalled({}, t0));
+  EXPECT_FALSE(unpacking.Stalled({}, t0 + milliseconds(9000)));
+  EXPECT_EQ(PullStallMessage(milliseconds(30000)),
+            "no bytes received for 30 s (pull progress timeout), pull cancelled");
+}
+
 TEST(PullProgressThrottleTest, IntervalLayersAndBudget) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point t0{};

@@ -176,13 +176,20 @@ void FakeRuntime::DelayPulls(std::chrono::milliseconds delay) {
 }
 
 Status FakeRuntime::PullImage(const std::string& image,
-                              const std::optional<runtime::RegistryAuth>& auth) {
+                              const std::optional<runtime::RegistryAuth>& auth,
+                              runtime::Cancellation* cancel) {
   std::chrono::milliseconds delay;
   {
     std::lock_guard lock(mu_);
     delay = pull_delay_;
   }
-  if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel != nullptr && !cancel->reason().empty()) {
+      return UnavailableError("pull " + image + ": " + cancel->reason());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::lock_guard lock(mu_);
   ++calls_.pull_image;
   pulls_.push_back({image, auth});

@@ -102,8 +102,9 @@ class FakeRuntime final : public runtime::Runtime {
   // --- runtime::Runtime --------------------------------------------------------------------
   StatusOr<std::string> Version() override;
   StatusOr<bool> ImageExists(const std::string& image) override;
-  Status PullImage(const std::string& image,
-                   const std::optional<runtime::RegistryAuth>& auth) override;
+  // Honours `cancel` during the delay of DelayPulls (the pull then fails as CriRuntime's does).
+  Status PullImage(const std::string& image, const std::optional<runtime::RegistryAuth>& auth,
+                   runtime::Cancellation* cancel) override;
   StatusOr<std::string> RunSandbox(const runtime::SandboxConfig& config) override;
   Status StopSandbox(const std::string& sandbox_id) override;
   Status SetSandboxHostname(const std::string& sandbox_id, const std::string& hostname) override;

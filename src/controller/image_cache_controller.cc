@@ -193,7 +193,7 @@ Status ImageCacheController::Build(core::ImageCache cache) {
     auto t0 = std::chrono::steady_clock::now();
     Status st = options_.pull_probe != nullptr
                     ? PullWatched(cache, image)
-                    : runtime_.PullImage(image, AuthFor(cache.credentials, image));
+                    : runtime_.PullImage(image, AuthFor(cache.credentials, image), nullptr);
     ReportPull(options_.pull_observer, PullSource::kImageCache, st.ok(), t0);
     if (!st.ok()) {
       AddCacheEvent(cache, "Warning", "Failed",
@@ -291,9 +291,12 @@ Status ImageCacheController::PullWatched(core::ImageCache& cache, const std::str
     last_write = now;
   };
   runtime::PullProgressProbe* probe = options_.pull_probe;
-  return controller::PullWatched([&] { return runtime_.PullImage(image, auth); },
-                                 [probe] { return probe->Active(); },
-                                 options_.pull_poll_interval, on_poll);
+  return controller::PullWatched(
+      [&](runtime::Cancellation& cancel) { return runtime_.PullImage(image, auth, &cancel); },
+      [probe] { return probe->Active(); },
+      {options_.pull_poll_interval, options_.pull_stall_timeout,
+       [probe](const std::string& ref) { return probe->Abort(ref); }},
+      on_poll);
 }
 
 Status ImageCacheController::Remove(const core::ImageCache& cache) {

@@ -50,6 +50,9 @@ struct ImageCacheControllerOptions {
   // Not owned; must outlive the controller.
   runtime::PullProgressProbe* pull_probe = nullptr;
   std::chrono::milliseconds pull_poll_interval{200};
+  // A pull whose downloads receive nothing for this long is cancelled (the cache fails);
+  // needs pull_probe. 0: only the runtime's deadline.
+  std::chrono::milliseconds pull_stall_timeout{60000};
   std::chrono::milliseconds progress_write_interval{1000};
   PullObserver* pull_observer = nullptr;  // told about every pull; not owned; may be null
 };

@@ -7,9 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -21,6 +24,43 @@ inline constexpr const char* kGenerationLabel = "openeci.generation";
 inline constexpr const char* kContainerNameLabel = "openeci.container-name";
 
 using Labels = std::map<std::string, std::string>;
+
+// Lets one thread abort another thread's blocking runtime call (PullImage). The caller makes
+// one per call and passes it in; any thread may Cancel() it, before or during the call, and
+// the call then returns an error whose message carries the reason.
+// Thread-safe.
+class Cancellation {
+ public:
+  // Aborts the call (at once while it runs, or as soon as it starts) and records why.
+  void Cancel(std::string reason) {
+    std::lock_guard lock(mu_);
+    if (!reason_.empty()) return;
+    reason_ = reason.empty() ? "cancelled" : std::move(reason);
+    if (abort_) abort_();
+  }
+  // Why the call was cancelled; empty when it was not.
+  std::string reason() const {
+    std::lock_guard lock(mu_);
+    return reason_;
+  }
+  // For Runtime implementations: `abort` aborts the call in flight; it runs on Cancel(), or
+  // at once when Cancel() came first. ClearAbort() before what `abort` touches goes away:
+  // after it returns, `abort` is not running and never runs again.
+  void SetAbort(std::function<void()> abort) {
+    std::lock_guard lock(mu_);
+    abort_ = std::move(abort);
+    if (!reason_.empty() && abort_) abort_();
+  }
+  void ClearAbort() {
+    std::lock_guard lock(mu_);
+    abort_ = nullptr;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string reason_;           // guarded by mu_
+  std::function<void()> abort_;  // guarded by mu_
+};
 
 struct RegistryAuth {
   std::string username;
@@ -161,8 +201,10 @@ class Runtime {
 
   virtual StatusOr<bool> ImageExists(const std::string& image) = 0;
   // Pulls `image` with `auth` when given. On failure the Status message is the registry's
-  // or containerd's own explanation (e.g. "401 Unauthorized").
-  virtual Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth) = 0;
+  // or containerd's own explanation (e.g. "401 Unauthorized"). `cancel` (may be null) lets
+  // another thread abort the pull: it then fails with kUnavailable naming cancel's reason.
+  virtual Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth,
+                           Cancellation* cancel) = 0;
 
   virtual StatusOr<std::string> RunSandbox(const SandboxConfig& config) = 0;
   // Stops every container of the sandbox and tears its network down. Idempotent.

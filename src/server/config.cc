@@ -134,6 +134,12 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
     if (c.log_max_bytes < 4096) return Bad("log_max_bytes must be at least 4096");
   }
   else if (key == "stop_grace_seconds") return set_int(c.stop_grace_seconds);
+  else if (key == "pull_progress_timeout_seconds") {
+    ASSIGN_OR_RETURN(c.pull_progress_timeout_seconds, ToInt(key, v));
+    if (c.pull_progress_timeout_seconds < 0) {
+      return Bad("pull_progress_timeout_seconds must be 0 (off) or more");
+    }
+  }
   else if (key == "exec_token_ttl_seconds") {
     ASSIGN_OR_RETURN(c.exec_token_ttl_seconds, ToInt(key, v));
     if (c.exec_token_ttl_seconds < 1) return Bad("exec_token_ttl_seconds must be at least 1");
@@ -178,6 +184,7 @@ const char* const kKeys[] = {
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",
     "cpu_overcommit", "memory_overcommit", "group_quota", "failed_retention_seconds",
     "succeeded_retention_count", "sandbox_pool_size", "tls_cert", "tls_key",
+    "pull_progress_timeout_seconds",
     "throttle_read_rate", "throttle_write_rate", "throttle_burst_seconds", "sg_isolation"};
 
 }  // namespace

@@ -30,6 +30,8 @@ struct ServerConfig {
   int64_t poll_interval_ms = 500;
   int64_t log_max_bytes = 10 << 20;  // a running container's log file is rotated past this
   int64_t stop_grace_seconds = 30;
+  // An image pull whose downloads receive nothing for this long is cancelled; 0: never.
+  int64_t pull_progress_timeout_seconds = 60;
   int64_t exec_token_ttl_seconds = 60;  // how long an ExecContainerCommand WebSocketUri is valid
   int controller_workers = 8;
   int64_t metrics_interval_seconds = 15;  // how often the metrics sampler asks for stats

@@ -48,5 +48,20 @@ TEST_F(ConfigEnvTest, RefusesTlsCertificateWithoutKeyAndKeyWithoutCertificate) {
   }
 }
 
+TEST_F(ConfigEnvTest, PullProgressTimeoutDefaultsToAMinuteAndRefusesNegative) {
+  auto defaults = LoadConfig("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->pull_progress_timeout_seconds, 60);
+  Set("OPENECI_PULL_PROGRESS_TIMEOUT_SECONDS", "0");
+  auto off = LoadConfig("");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->pull_progress_timeout_seconds, 0);
+  Set("OPENECI_PULL_PROGRESS_TIMEOUT_SECONDS", "-1");
+  auto bad = LoadConfig("");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("pull_progress_timeout_seconds"), std::string::npos)
+      << bad.status().message();
+}
+
 }  // namespace
 }  // namespace openeci::server

@@ -34,6 +34,7 @@
 #include "ops/readiness.h"
 #include "ops/server_metrics.h"
 #include "runtime/containerd/containerd_process.h"
+#include "runtime/containerd/containerd_supervisor.h"
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "server/config.h"
@@ -164,12 +165,15 @@ int Serve(const std::string& config_file) {
   cd.sandbox_image_archive = config.sandbox_image_archive;
   cd.preload_image_archives = config.preload_images;
   cd.external_socket = config.containerd_socket;
-  auto containerd = runtime::ContainerdProcess::Start(cd);
-  if (!containerd.ok()) {
-    spdlog::critical("containerd: {}", containerd.status().ToString());
+  auto started = runtime::ContainerdProcess::Start(cd);
+  if (!started.ok()) {
+    spdlog::critical("containerd: {}", started.status().ToString());
     return 1;
   }
-  auto cri = runtime::CriRuntime::Connect((*containerd)->socket_path());
+  // Started again whenever it dies; the pods and every client below carry on over its socket.
+  runtime::ContainerdSupervisor containerd(cd, std::move(started).value());
+  containerd.Start();
+  auto cri = runtime::CriRuntime::Connect(containerd.socket_path());
   if (!cri.ok()) {
     spdlog::critical("CRI: {}", cri.status().ToString());
     return 1;
@@ -195,17 +199,21 @@ int Serve(const std::string& config_file) {
 
   // Byte progress of image pulls (PullProgress events of groups, Progress of image caches);
   // without it groups record Pulling/Pulled only and cache Progress counts whole images.
-  auto pull_probe = runtime::PullProgressProbe::Connect((*containerd)->socket_path());
+  auto pull_probe = runtime::PullProgressProbe::Connect(containerd.socket_path());
   if (!pull_probe.ok()) spdlog::warn("pull progress: {}", pull_probe.status().ToString());
   controller::ControllerOptions co;
   if (pull_probe.ok()) {
     co.pull_ingests = [probe = pull_probe->get()] { return probe->Active(); };
+    co.pull_abort_ingest = [probe = pull_probe->get()](const std::string& ref) {
+      return probe->Abort(ref);
+    };
   }
   co.workers = config.controller_workers;
   co.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
   co.backoff_base = std::chrono::milliseconds(config.backoff_base_ms);
   co.backoff_max = std::chrono::milliseconds(config.backoff_max_ms);
   co.stop_grace = std::chrono::seconds(config.stop_grace_seconds);
+  co.pull_stall_timeout = std::chrono::seconds(config.pull_progress_timeout_seconds);
   co.log_root = config.state_dir + "/logs";
   co.pod_root = config.state_dir + "/pods";
   controller::VolumeManager volumes({config.state_dir + "/volumes"});
@@ -241,6 +249,7 @@ int Serve(const std::string& config_file) {
   controller::ImageCacheControllerOptions ico;
   ico.pull_probe = pull_probe.ok() ? pull_probe->get() : nullptr;
   ico.pull_observer = &server_metrics;
+  ico.pull_stall_timeout = co.pull_stall_timeout;
   controller::ImageCacheController image_cache_controller(**store, **cri, clock, ico);
   if (Status st = image_cache_controller.Start(); !st.ok()) {
     spdlog::critical("image cache controller: {}", st.ToString());
@@ -298,6 +307,12 @@ int Serve(const std::string& config_file) {
       {{"container_groups", [&controller] { return controller.QueueLength(); }},
        {"image_caches",
         [&image_cache_controller] { return image_cache_controller.QueueLength(); }}});
+  metric_registry.AddCallback(
+      "openeci_containerd_restarts_total",
+      "Times containerd died and was started again by this server.", "counter", {},
+      [&containerd] {
+        return std::vector<ops::Sample>{{{}, static_cast<double>(containerd.restarts())}};
+      });
   ops::OpsEndpoints ops_endpoints(metric_registry, readiness);
   // Non-API paths; everything else is the RPC API.
   api::PathRouter router([&api](const api::HttpRequest& r) { return api.Handle(r); });
@@ -347,7 +362,7 @@ int Serve(const std::string& config_file) {
   // No pod uses the volumes any more: unmount their tmpfs and NFS mounts (disk data stays).
   if (!config.keep_pods_on_exit) volumes.ReleaseAll();
   firewall.Stop();  // after the pods: no moment where they run without their rules
-  Status st = (*containerd)->Stop();
+  Status st = containerd.Stop();
   if (!st.ok()) spdlog::warn("containerd stop: {}", st.ToString());
   if (!config.keep_pods_on_exit) CleanupHost(config, co.cgroup_root);
   spdlog::info("stopped");

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { startStack, sleep, inSubnet, freePort, REGION, ZONE, REPO_ROOT, SLEEPER } from './lib/stack.mjs';
 
 const ECI = process.env.OPENECI_ECI_BIN ?? [
@@ -91,28 +91,6 @@ function slowProxy(targetPort, bytesPerSecond) {
   })));
 }
 
-// Pushes busybox plus two layers of 3 MiB of random bytes (never seen by containerd, so the
-// pull really downloads them) to the open registry as `repoTag`.
-function pushRandomImage(repoTag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oeci-cli-img-'));
-  const layout = path.join(dir, 'layout');
-  const bundle = path.join(dir, 'bundle');
-  try {
-    execFileSync('skopeo', ['copy', '-q', `oci-archive:${stack.imageArchives.busybox}`,
-      `oci:${layout}:1`]);
-    for (const i of [0, 1]) {
-      execFileSync('umoci', ['unpack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
-      execFileSync('sh', ['-c', `head -c 3145728 /dev/urandom > ${bundle}/rootfs/blob${i}`]);
-      execFileSync('umoci', ['repack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
-      fs.rmSync(bundle, { recursive: true, force: true });
-    }
-    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:1`,
-      `docker://${stack.openRegistry.host}/${repoTag}`]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 before(async () => {
   assert.ok(ECI, 'eci binary not built (cmake --build build/dev --target eci)');
   stack = await startStack('cli', { env: { OPENECI_METRICS_INTERVAL_SECONDS: '1' } });
@@ -178,7 +156,7 @@ test('run --wait prints the state changes and events until Running', async () =>
 });
 
 test('run --wait shows the byte progress of a slow pull before Running', async () => {
-  pushRandomImage('slow/big:1');
+  stack.pushRandomImage('slow/big:1');
   const proxy = await slowProxy(stack.openRegistry.port, 1024 * 1024);
   try {
     const image = `127.0.0.1:${proxy.port}/slow/big:1`;

@@ -452,6 +452,22 @@ Status ContainerdProcess::Stop() {
   return Status::Ok();
 }
 
+std::optional<std::string> ContainerdProcess::ExitReason() {
+  if (pid_ == 0 || state_dir_.empty()) return std::nullopt;
+  int wstatus = 0;
+  std::string how;
+  if (::waitpid(pid_, &wstatus, WNOHANG) == pid_) {
+    how = WIFSIGNALED(wstatus) ? "killed by signal " + std::to_string(WTERMSIG(wstatus))
+                               : "exited with code " + std::to_string(WEXITSTATUS(wstatus));
+  } else if (Exited(pid_)) {
+    how = "exited";
+  } else {
+    return std::nullopt;
+  }
+  pid_ = 0;
+  return how;
+}
+
 void ContainerdProcess::Detach() { pid_ = 0; }
 
 }  // namespace openeci::runtime

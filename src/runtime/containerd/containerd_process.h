@@ -8,13 +8,14 @@
 // does not have it yet. See /work/shared/reference/runtime-notes.md for why the config holds
 // what it holds.
 //
-// Thread-safety: Start() is a factory; Stop() and Detach() may be called from any thread but
-// not concurrently with each other or with destruction.
+// Thread-safety: Start() is a factory; ExitReason(), Stop() and Detach() may be called from
+// any thread but not concurrently with each other or with destruction.
 #pragma once
 
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ class ContainerdProcess {
   pid_t pid() const { return pid_; }
   // True when Start() found this containerd already running and took it over.
   bool adopted() const { return adopted_; }
+
+  // std::nullopt while the containerd this object started or adopted runs (and always for an
+  // external one); once it has exited, how: "killed by signal 9", "exited with code 1", or
+  // "exited" (an adopted one, not our child). Reaps it, and forgets it: Stop() is then a no-op.
+  std::optional<std::string> ExitReason();
 
   // SIGTERM, wait up to 10 s, then SIGKILL. Running pods (shims) survive. Idempotent; a no-op
   // for an external containerd or after Detach().

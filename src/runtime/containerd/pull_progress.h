@@ -38,6 +38,11 @@ class PullProgressProbe {
 
   // Every ingest in flight in the k8s.io namespace, whatever pull it belongs to.
   StatusOr<std::vector<IngestStatus>> Active();
+  // Drops the ingest `ref` and its bytes. containerd keeps the partial download of a failed
+  // pull to resume it; but it reports a download's offset only in 1 MiB steps, so a resumed
+  // download that stalls again within its first MiB cannot be told from a left-over. Ok when
+  // `ref` is not there (any more).
+  Status Abort(const std::string& ref);
 
  private:
   struct Stub;

@@ -1,7 +1,8 @@
 // PullProgressProbe, and the ImageCacheController using it, against a real containerd (its
 // own, in a temp dir) pulling 3-layer images of random bytes from a local docker-registry
 // through a throttling TCP proxy, so that a pull lasts a few seconds and its layer ingests can
-// be watched. Needs root, containerd, docker-registry, umoci and skopeo (skipped when a tool
+// be watched. Also the faults around them: a download that stalls (cancelled), a containerd
+// that is SIGKILLed (ContainerdSupervisor starts it again). Needs root, containerd, docker-registry, umoci and skopeo (skipped when a tool
 // is missing).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -26,8 +27,10 @@
 
 #include "common/clock.h"
 #include "controller/image_cache_controller.h"
+#include "controller/pull_watcher.h"
 #include "core/image_cache_service.h"
 #include "runtime/containerd/containerd_process.h"
+#include "runtime/containerd/containerd_supervisor.h"
 #include "runtime/containerd/pull_progress.h"
 #include "runtime/cri/cri_runtime.h"
 #include "runtime/testing/local_registry.h"
@@ -40,7 +43,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 // Listens on 127.0.0.1 and forwards each connection to `target_port`, passing the replies
-// on at about `bytes_per_second`.
+// on at about `bytes_per_second`. After HoldAfter(n) a connection passes on only n bytes of
+// replies and then holds: nothing more, but it stays open (a registry hanging mid-download).
 class SlowProxy {
  public:
   SlowProxy(int target_port, int64_t bytes_per_second)
@@ -69,6 +73,8 @@ class SlowProxy {
   }
 
   int port() const { return port_; }
+  // Replies beyond `bytes` per connection are held back (0: none are).
+  void HoldAfter(int64_t bytes) { hold_after_ = bytes; }
 
  private:
   static sockaddr_in Loopback(int port) {
@@ -101,11 +107,17 @@ class SlowProxy {
   // Copies from `from` to `to` until EOF; `rate` > 0 paces the copy.
   void Pump(int from, int to, int64_t rate) {
     char buf[16 * 1024];
+    int64_t passed = 0;
     while (!stopping_) {
       ssize_t n = ::read(from, buf, rate > 0 ? 4096 : sizeof(buf));
       if (n <= 0) break;
+      passed += n;
+      while (rate > 0 && hold_after_ > 0 && passed > hold_after_ && !stopping_) {
+        std::this_thread::sleep_for(milliseconds(10));
+      }
       for (ssize_t off = 0; off < n;) {
-        ssize_t w = ::write(to, buf + off, n - off);
+        // MSG_NOSIGNAL: containerd closes connections of a cancelled pull (no SIGPIPE).
+        ssize_t w = ::send(to, buf + off, n - off, MSG_NOSIGNAL);
         if (w <= 0) return;
         off += w;
       }
@@ -116,6 +128,7 @@ class SlowProxy {
 
   const int target_port_;
   const int64_t rate_;
+  std::atomic<int64_t> hold_after_{0};
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -235,7 +248,7 @@ TEST_F(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
   std::atomic<bool> done{false};
   Status pulled;
   std::thread puller([&] {
-    pulled = cri_->PullImage(image, std::nullopt);
+    pulled = cri_->PullImage(image, std::nullopt, nullptr);
     done = true;
   });
   PullProgress progress;
@@ -272,6 +285,61 @@ TEST_F(PullProgressProbeTest, SeesLayerIngestsOfASlowPull) {
   EXPECT_GE(completed, 1);
   std::printf("layer snapshots: %d, completed layers seen: %d, polls: %zu\n", layer_snapshots,
               completed, fractions.size());
+}
+
+// Regression: a registry that stopped sending mid-download left PullImage waiting for CRI's
+// 10 min deadline. Watched with a stall timeout, the pull is cancelled (containerd's side too)
+// and, once the registry sends again, the image pulls.
+TEST_F(PullProgressProbeTest, StalledDownloadIsCancelledAndResumesLater) {
+  const std::string image = PushRandomImage("stalled");
+  ASSERT_FALSE(image.empty());
+  proxy_->HoldAfter(64 << 10);  // the manifest and config pass, every layer stops early
+  const controller::PullWatchOptions watch{
+      milliseconds(100), milliseconds(1500),
+      [&](const std::string& ref) { return probe_->Abort(ref); }};
+  // The retry stalls the same way and is seen to (the first one's downloads were dropped).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
+    Status st = controller::PullWatched(
+        [&](Cancellation& cancel) { return cri_->PullImage(image, std::nullopt, &cancel); },
+        [&] { return probe_->Active(); }, watch, [](const PullProgress&, bool) {});
+    const auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_FALSE(st.ok()) << "attempt " << attempt;
+    EXPECT_EQ(st.cls(), StatusClass::kUnavailable);
+    EXPECT_NE(st.message().find("no bytes received for 1500 ms"), std::string::npos)
+        << st.message();
+    EXPECT_LT(took, std::chrono::seconds(30));
+  }
+
+  proxy_->HoldAfter(0);
+  Status again = cri_->PullImage(image, std::nullopt, nullptr);
+  EXPECT_TRUE(again.ok()) << again.ToString();
+}
+
+TEST_F(PullProgressProbeTest, SupervisorStartsASigkilledContainerdAgain) {
+  const pid_t first = containerd_->pid();
+  ContainerdOptions o;
+  o.state_dir = dir_ + "/containerd";
+  o.bridge_name = "openeci-t9";
+  o.subnet = "10.89.9.0/24";
+  ContainerdSupervisor supervisor(o, std::move(containerd_),
+                                  {milliseconds(50), milliseconds(100), milliseconds(1000)});
+  supervisor.Start();
+  ASSERT_TRUE(cri_->Version().ok());
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (supervisor.restarts() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(supervisor.restarts(), 1);
+  // The same client reconnects to the new containerd by itself.
+  StatusOr<std::string> version = UnavailableError("not asked yet");
+  for (int i = 0; i < 50 && !version.ok(); ++i) {
+    version = cri_->Version();
+    if (!version.ok()) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_TRUE(supervisor.Stop().ok());
 }
 
 // The ImageCacheController with the probe: Progress moves within the image while it is

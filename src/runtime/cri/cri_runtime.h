@@ -47,7 +47,8 @@ class CriRuntime final : public Runtime {
   // Runtime
   StatusOr<std::string> Version() override;
   StatusOr<bool> ImageExists(const std::string& image) override;
-  Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth) override;
+  Status PullImage(const std::string& image, const std::optional<RegistryAuth>& auth,
+                   Cancellation* cancel) override;
   StatusOr<std::string> RunSandbox(const SandboxConfig& config) override;
   Status StopSandbox(const std::string& sandbox_id) override;
   // sethostname(2) in the pause process' UTS namespace, from a forked child (setns there

@@ -452,7 +452,7 @@ TEST_F(CriRuntimeTest, UnknownIdsAreNotFound) {
 
 TEST_F(CriRuntimeTest, PullFailureKeepsContainerdsMessage) {
   // Nothing listens on port 1; the message must say why the pull failed.
-  Status st = runtime_->PullImage("127.0.0.1:1/nothing:1", std::nullopt);
+  Status st = runtime_->PullImage("127.0.0.1:1/nothing:1", std::nullopt, nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("127.0.0.1:1"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("connection refused"), std::string::npos) << st.message();
@@ -478,12 +478,12 @@ TEST_F(CriRuntimeTest, PullFromLocalRegistryWithAuth) {
                       std::chrono::seconds(10)))
       << push;
 
-  Status denied = runtime_->PullImage(image, std::nullopt);
+  Status denied = runtime_->PullImage(image, std::nullopt, nullptr);
   ASSERT_FALSE(denied.ok());
   EXPECT_NE(denied.message().find("401 Unauthorized"), std::string::npos) << denied.message();
 
   const auto t0 = Clock::now();
-  Status pulled = runtime_->PullImage(image, RegistryAuth{"u", "p"});
+  Status pulled = runtime_->PullImage(image, RegistryAuth{"u", "p"}, nullptr);
   ASSERT_TRUE(pulled.ok()) << pulled.ToString();
   Report("PullImage (busybox, local registry)", t0);
   auto has = runtime_->ImageExists(image);

@@ -568,6 +568,29 @@ export class Stack {
     return false;
   }
 
+  // Pushes busybox plus `layers` layers of `bytes` random bytes each (never seen by containerd,
+  // so a pull really downloads them) to the open registry as `repoTag`; returns the image.
+  pushRandomImage(repoTag, { layers = 2, bytes = 3 << 20 } = {}) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oeci-img-'));
+    const layout = path.join(dir, 'layout');
+    const bundle = path.join(dir, 'bundle');
+    try {
+      execFileSync('skopeo', ['copy', '-q', `oci-archive:${this.imageArchives.busybox}`,
+        `oci:${layout}:1`]);
+      for (let i = 0; i < layers; i++) {
+        execFileSync('umoci', ['unpack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
+        execFileSync('sh', ['-c', `head -c ${bytes} /dev/urandom > ${bundle}/rootfs/blob${i}`]);
+        execFileSync('umoci', ['repack', '--image', `${layout}:1`, bundle], { stdio: 'ignore' });
+        fs.rmSync(bundle, { recursive: true, force: true });
+      }
+      execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:1`,
+        `docker://${this.openRegistry.host}/${repoTag}`]);
+      return `${this.openRegistry.host}/${repoTag}`;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   // ---- containerd view --------------------------------------------------------------------
 
   async ctr(args, { timeoutMs = 20000 } = {}) {
