@@ -55,8 +55,10 @@ const READY_RE = /OpenECI listening on https?:\/\/(\S+)/;
 const SANITIZER_REPORT_RE = /^==\d+==ERROR: \w+Sanitizer|: runtime error: |^SUMMARY: \w+Sanitizer/m;
 
 // A container that runs until SIGTERM and exits 0 promptly on it (busybox sh as PID 1 ignores
-// signals it has no trap for, which would make every stop wait for the grace period).
-export const SLEEPER = ['/bin/sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'];
+// signals it has no trap for, which would make every stop wait for the grace period). One long
+// sleep the shell waits for: a trapped signal ends `wait` at once, and an idle container costs
+// no CPU (a `sleep 1` loop forks every second, which at hundreds of groups loads the machine).
+export const SLEEPER = ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 2147483647 & wait'];
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
