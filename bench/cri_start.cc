@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   }
   auto present = cri.ImageExists(opt.image);
   if (!present.ok() || !*present) {
-    if (openeci::Status st = cri.PullImage(opt.image, std::nullopt); !st.ok()) {
+    if (openeci::Status st = cri.PullImage(opt.image, std::nullopt, /*cancel=*/nullptr); !st.ok()) {
       std::cerr << "cri_start: " << st.ToString() << "\n";
       return 1;
     }
