@@ -173,8 +173,8 @@ row('CreateContainerGroup', 'AutoMatchImageCache not a boolean', { AutoMatchImag
   'InvalidParameter', 400, /AutoMatchImageCache/);
 row('CreateContainerGroup', 'Container.N.Command as one JSON string instead of a list',
   { 'Container.1.Command': json(['sleep', '1']) }, 'InvalidParameter', 400, /"Container\.1\.Command"/);
-row('CreateContainerGroup', 'Container.N as a scalar', { 'Container.2': 'main' }, 'MissingParameter', 400,
-  /"Container\.2\.(Name|Image)"/);
+row('CreateContainerGroup', 'Container.N as a scalar', { 'Container.2': 'main' }, 'InvalidParameter', 400,
+  /"Container\.2"/);
 row('CreateContainerGroup', 'list index 0 (lists count from 1)', { 'Container.0.Name': 'zero' },
   'InvalidParameter', 400, /"Container\.0\.Name"/);
 row('CreateContainerGroup', 'list index beyond any list', { 'Container.99999999999.Name': 'far' },
