@@ -23,12 +23,14 @@ const MAX_CALL_MS = 2000;
 
 let stack;
 let proxy;
+let clientLoop; // stopped in after() too, so a failed assertion cannot leave it running
 before(async () => {
   stack = await startStack('faults', {
     env: { OPENECI_PULL_PROGRESS_TIMEOUT_SECONDS: String(PULL_PROGRESS_TIMEOUT_SECONDS) },
   });
 });
 after(async () => {
+  await clientLoop?.stop();
   proxy?.close();
   await stack?.stop();
 });
@@ -122,6 +124,7 @@ test('containerd SIGKILLed under load: restarted, groups kept, dead containers h
   const logOffset = fs.statSync(stack.serverLog).size;
 
   const load = startClientLoop(Object.values(ids));
+  clientLoop = load;
   await sleep(600);
   process.kill(oldContainerd, 'SIGKILL');
   // While containerd is down, the main container of three groups dies too.
