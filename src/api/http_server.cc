@@ -30,7 +30,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// The request line and headers together; larger: 431. The SDKs send URLs of several KiB
+// The request line and headers together; larger: 431 (414 when the request line alone is). The SDKs send URLs of several KiB
 // (sdk-wire-contract.md asks for at least 64 KiB).
 constexpr uint32_t kHeaderLimit = 128 * 1024;
 // A request body (pop-core and the console send every parameter in a form body); larger,
@@ -59,14 +59,21 @@ void ConfigureParser(http::request_parser<http::string_body>& parser) {
 }
 
 // What a failed read means: nullopt when the connection simply ended (nothing to answer),
-// otherwise the HTTP status of the refusal (431 header too large, 413 body too large, 400).
-std::optional<int> RefusalStatus(const boost::system::error_code& ec) {
+// otherwise the HTTP status of the refusal: 414 when the request line alone is too long (no
+// line end among the unparsed bytes in `buffer`), 431 when the headers are, 413 when the body
+// is, 400 for anything malformed.
+std::optional<int> RefusalStatus(const boost::system::error_code& ec,
+                                 const beast::flat_buffer& buffer) {
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
       ec == asio::error::operation_aborted || ec == beast::error::timeout ||
       ec == asio::error::connection_reset || ec == ssl::error::stream_truncated) {
     return std::nullopt;
   }
-  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::header_limit) {
+    const auto unparsed = buffer.cdata();
+    std::string_view head(static_cast<const char*>(unparsed.data()), unparsed.size());
+    return head.find('\n') == std::string_view::npos ? 414 : 431;
+  }
   if (ec == http::error::body_limit) return 413;
   return 400;
 }
@@ -261,6 +268,11 @@ struct HttpServer::Impl {
   std::atomic<bool> stopped{false};
   uint16_t port = 0;
   std::chrono::seconds request_timeout = HttpServer::kDefaultRequestTimeout;
+  int max_connections = HttpServer::kDefaultMaxConnections;
+  std::atomic<int> connections{0};  // accepted and not yet ended
+  // Accept runs on this strand; `accept_wake` (used on it only) wakes it when a connection ends.
+  asio::strand<asio::io_context::executor_type> accept_strand{io.get_executor()};
+  asio::steady_timer accept_wake{accept_strand};
   WebSocketHandler ws_handler;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::mutex ws_mu;
@@ -331,7 +343,7 @@ struct HttpServer::Impl {
       auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        std::optional<int> status = RefusalStatus(ec);
+        std::optional<int> status = RefusalStatus(ec, buffer);
         if (!status) break;
         HttpResponse r = error_renderer(*status, ec.message());
         auto res = ToBeastResponse(r, 11, false);
@@ -401,8 +413,28 @@ struct HttpServer::Impl {
     }
   }
 
+  // Called when a connection's coroutine ends (on any thread): lets Accept take the next one.
+  void ConnectionEnded() {
+    if (connections.fetch_sub(1) >= max_connections) {
+      asio::post(accept_strand, [this] { accept_wake.cancel(); });
+    }
+  }
+
+  // Waits (on the accept strand) while `max_connections` are being served.
+  asio::awaitable<void> WaitForAFreeConnection() {
+    if (connections.load() < max_connections) co_return;
+    spdlog::warn("serving {} connections, the most allowed (OPENECI_HTTP_MAX_CONNECTIONS); "
+                 "further ones wait to be accepted", max_connections);
+    while (connections.load() >= max_connections && !stopped) {
+      // The timeout only guards against a missed wake-up; ConnectionEnded cancels the wait.
+      accept_wake.expires_after(std::chrono::seconds(1));
+      co_await accept_wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
   asio::awaitable<void> Accept() {
     for (;;) {
+      co_await WaitForAFreeConnection();
       auto [ec, socket] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (stopped) co_return;
@@ -411,7 +443,9 @@ struct HttpServer::Impl {
       }
       socket.set_option(tcp::no_delay(true));
       // One strand per connection: a WebSocket's reader and writer share it.
-      asio::co_spawn(asio::make_strand(io), Session(std::move(socket)), asio::detached);
+      ++connections;
+      asio::co_spawn(asio::make_strand(io), Session(std::move(socket)),
+                     [this](const std::exception_ptr&) { ConnectionEnded(); });
     }
   }
 };
@@ -428,7 +462,7 @@ std::vector<HttpResponse> ServeBytes(std::string_view bytes, size_t max_read,
     boost::system::error_code ec;
     http::read(stream, buffer, parser, ec);
     if (ec) {
-      std::optional<int> status = RefusalStatus(ec);
+      std::optional<int> status = RefusalStatus(ec, buffer);
       if (status) answers.push_back(error_renderer(*status, ec.message()));
       break;
     }
@@ -460,6 +494,10 @@ void HttpServer::SetRequestTimeout(std::chrono::seconds timeout) {
   impl_->request_timeout = std::max(timeout, std::chrono::seconds(1));
 }
 
+void HttpServer::SetMaxConnections(int max_connections) {
+  impl_->max_connections = std::max(max_connections, 1);
+}
+
 Status HttpServer::Start(const std::string& address, int threads) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return InvalidParameter("listen address needs host:port");
@@ -480,7 +518,7 @@ Status HttpServer::Start(const std::string& address, int threads) {
   } catch (const boost::system::system_error& e) {
     return UnavailableError("cannot listen on " + address + ": " + e.what());
   }
-  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  asio::co_spawn(impl_->accept_strand, impl_->Accept(), asio::detached);
   for (int i = 0; i < std::max(1, threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
   }

@@ -1,11 +1,15 @@
 // HttpServer: HTTP/1.1 keep-alive server on Boost.Beast/Asio (C++20 coroutines). It parses
-// requests with generous but bounded limits (request line + headers up to 128 KiB, else 431;
-// bodies up to 8 MiB, chunked bodies included, else 413; a begun request must arrive within the
-// request timeout, else the connection is dropped; an idle connection is kept 75 s), hands each one to a synchronous handler and writes the
-// answer; WebSocket upgrades go to an optional WebSocketHandler instead. With SetTls it serves
-// HTTPS (and wss://) instead of plain HTTP on the same port (see api/tls.h). Thread-safe:
-// Start/Stop from one thread; the handlers are called concurrently from the server's I/O
-// threads and must be thread-safe themselves.
+// requests with generous but bounded limits and hands each one to a synchronous handler:
+//   - request line + headers up to 128 KiB, else 431 (414 when the request line alone is longer);
+//   - bodies up to 8 MiB, chunked bodies included, else 413;
+//   - a begun request must arrive within the request timeout, else the connection is dropped;
+//     an idle keep-alive connection is kept 75 s;
+//   - at most `max connections` are served at once (WebSockets included); further ones wait in
+//     the kernel's listen queue until one ends, so what all connections may hold is bounded too.
+// WebSocket upgrades go to an optional WebSocketHandler. With SetTls it serves HTTPS (and
+// wss://) instead of plain HTTP on the same port (see api/tls.h). Thread-safe: Start/Stop from
+// one thread; the handlers are called concurrently from the server's I/O threads and must be
+// thread-safe themselves.
 #pragma once
 
 #include <chrono>
@@ -107,6 +111,11 @@ class HttpServer {
   // How long a client has from the first byte of a request to its last (at least 1 s). Call
   // before Start.
   void SetRequestTimeout(std::chrono::seconds timeout);
+
+  static constexpr int kDefaultMaxConnections = 512;
+  // How many connections are served at once (at least 1); a connection beyond waits to be
+  // accepted until one ends. Call before Start.
+  void SetMaxConnections(int max_connections);
 
   // Binds `address` ("127.0.0.1:18080"; port 0 picks a free one) and starts `threads` I/O
   // threads.

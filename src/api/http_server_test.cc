@@ -147,6 +147,45 @@ TEST_F(HttpServerTimeoutTest, KeepsAnIdleConnectionLongerAndServesItsNextRequest
   EXPECT_EQ(res.body(), "plain");
 }
 
+// The connection limit: a connection beyond it waits to be accepted until one ends.
+TEST(HttpServerConnectionLimitTest, ServesAConnectionBeyondTheLimitOnceAnotherEnds) {
+  auto server = PlainServer();
+  server->SetMaxConnections(2);
+  ASSERT_TRUE(server->Start("127.0.0.1:0", 2).ok());
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server->port());
+  asio::io_context io;
+  auto get = [&](tcp::socket& socket) {
+    asio::write(socket, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    beast::flat_buffer buffer;
+    beast::http::response<beast::http::string_body> res;
+    beast::http::read(socket, buffer, res);
+    return res.result_int();
+  };
+  tcp::socket first(io), second(io), third(io);
+  first.connect(endpoint);
+  second.connect(endpoint);
+  EXPECT_EQ(get(first), 200);  // both kept alive: the limit is reached
+  EXPECT_EQ(get(second), 200);
+
+  // The kernel completes the third handshake, but the server does not take it yet.
+  third.connect(endpoint);
+  asio::write(third, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  third.non_blocking(true);
+  char byte;
+  boost::system::error_code ec;
+  third.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::would_block) << "answered beyond the limit";
+
+  first.close();  // one ends: the third is accepted and answered
+  third.non_blocking(false);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(third, buffer, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(get(second), 200);
+}
+
 // ServeBytes: the connection's parser and refusals without a network (the fuzzing entry point).
 class ServeBytesTest : public ::testing::Test {
  protected:
@@ -193,6 +232,11 @@ TEST_F(ServeBytesTest, RefusesOversizedHeadersAndBodiesAndMalformedRequests) {
   auto answers = Serve(big_header);
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].status, 431);
+  for (size_t max_read : {size_t{4096}, SIZE_MAX}) {
+    answers = Serve("GET /?a=" + std::string(129 * 1024, 'a') + " HTTP/1.1\r\n\r\n", max_read);
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0].status, 414) << "reads of " << max_read;
+  }
   answers = Serve("POST / HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n");
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].status, 413);

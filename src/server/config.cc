@@ -150,6 +150,12 @@ Status Apply(ServerConfig& c, const std::string& key, const std::string& v) {
       return Bad("http_request_timeout_seconds must be at least 1");
     }
   }
+  else if (key == "http_max_connections") {
+    ASSIGN_OR_RETURN(c.http_max_connections, ToInt(key, v));
+    if (c.http_max_connections < 1 || c.http_max_connections > 1000000) {
+      return Bad("http_max_connections must be between 1 and 1000000");
+    }
+  }
   else if (key == "http_threads") {
     int64_t n = 0;
     ASSIGN_OR_RETURN(n, ToInt(key, v));
@@ -178,7 +184,7 @@ const char* const kKeys[] = {
     "preload_images",
     "containerd_bin", "containerd_socket", "log_level", "keep_pods_on_exit", "backoff_base_ms",
     "backoff_max_ms", "poll_interval_ms", "log_max_bytes", "stop_grace_seconds", "http_threads",
-    "http_request_timeout_seconds",
+    "http_request_timeout_seconds", "http_max_connections",
     "controller_workers", "metrics_interval_seconds", "exec_token_ttl_seconds",
     "console_dir", "log_format", "ops_listen",
     "capacity_cpu", "capacity_memory_gib", "reserved_cpu", "reserved_memory_gib",

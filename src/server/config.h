@@ -18,6 +18,7 @@ struct ServerConfig {
   std::string access_key_secret;
   int http_threads = 2;
   int64_t http_request_timeout_seconds = 60;  // first byte to last byte of one request
+  int64_t http_max_connections = 512;  // served at once; more wait to be accepted
   core::Topology topology;
   std::string bridge = "openeci0";
   std::string sandbox_image = "localhost/openeci/pause:1.0";

@@ -63,5 +63,20 @@ TEST_F(ConfigEnvTest, PullProgressTimeoutDefaultsToAMinuteAndRefusesNegative) {
       << bad.status().message();
 }
 
+TEST_F(ConfigEnvTest, HttpMaxConnectionsDefaultsTo512AndRefusesZero) {
+  auto defaults = LoadConfig("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->http_max_connections, 512);
+  Set("OPENECI_HTTP_MAX_CONNECTIONS", "64");
+  auto set = LoadConfig("");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->http_max_connections, 64);
+  Set("OPENECI_HTTP_MAX_CONNECTIONS", "0");
+  auto bad = LoadConfig("");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("http_max_connections"), std::string::npos)
+      << bad.status().message();
+}
+
 }  // namespace
 }  // namespace openeci::server

@@ -638,7 +638,7 @@ const MiB = 1024 * 1024;
 test('oversized requests are refused with 4xx and not buffered; the server stays small', async () => {
   const rssBefore = serverRssKiB();
   const cases = [
-    ['a 1 MiB request line', [414, 431], (s, d) => pump(s, d, MiB, Buffer.from(`GET /?a=${long(MiB)}`))],
+    ['a 1 MiB request line', [414], (s, d) => pump(s, d, MiB, Buffer.from(`GET /?a=${long(MiB)}`))],
     ['a 1 MiB header', [431], (s, d) => {
       s.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: `);
       return pump(s, d, MiB);
