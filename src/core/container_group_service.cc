@@ -139,9 +139,10 @@ Status ContainerGroupService::Delete(const std::string& account_id,
 }
 
 Status ContainerGroupService::Restart(const std::string& account_id,
-                                      const std::string& group_id) {
-  ASSIGN_OR_RETURN(ContainerGroup group, Get(account_id, group_id));
-  return UpdateWithRetry(store_, std::move(group), [&](ContainerGroup& g) {
+                                      const std::string& group_id,
+                                      const std::string& client_token,
+                                      const std::string& fingerprint) {
+  return ChangeOnce(account_id, group_id, client_token, fingerprint, [&](ContainerGroup& g) {
     if (g.deleting) return GroupNotFound(group_id);
     GroupPhase phase = g.status.phase;
     if (phase != GroupPhase::Pending && phase != GroupPhase::Running) {
@@ -155,9 +156,11 @@ Status ContainerGroupService::Restart(const std::string& account_id,
   });
 }
 
-Status ContainerGroupService::Update(const std::string& account_id, const std::string& group_id,
-                                     const GroupUpdate& update, const std::string& client_token,
-                                     const std::string& fingerprint) {
+Status ContainerGroupService::ChangeOnce(const std::string& account_id,
+                                         const std::string& group_id,
+                                         const std::string& client_token,
+                                         const std::string& fingerprint,
+                                         const std::function<Status(ContainerGroup&)>& change) {
   RETURN_IF_ERROR(ValidateClientToken(client_token));
   ASSIGN_OR_RETURN(ContainerGroup group, Get(account_id, group_id));
   std::optional<store::ClientTokenRecord> token;
@@ -173,6 +176,12 @@ Status ContainerGroupService::Update(const std::string& account_id, const std::s
       return Status::Ok();  // a retry: the first call's change stands
     }
   }
+  return UpdateWithRetry(store_, std::move(group), change, token);
+}
+
+Status ContainerGroupService::Update(const std::string& account_id, const std::string& group_id,
+                                     const GroupUpdate& update, const std::string& client_token,
+                                     const std::string& fingerprint) {
   auto mutate = [&](ContainerGroup& g) -> Status {
     if (g.deleting) return GroupNotFound(group_id);
     GroupPhase phase = g.status.phase;
@@ -193,7 +202,7 @@ Status ContainerGroupService::Update(const std::string& account_id, const std::s
     g.spec = std::move(next);
     return Status::Ok();
   };
-  return UpdateWithRetry(store_, std::move(group), mutate, token);
+  return ChangeOnce(account_id, group_id, client_token, fingerprint, mutate);
 }
 
 }  // namespace openeci::core

@@ -5,6 +5,7 @@
 // insert under `admission_mu_`, so concurrent creates of this service cannot overshoot.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,7 +54,9 @@ class ContainerGroupService {
   // Marks the group for deletion; it disappears from Describe at once.
   Status Delete(const std::string& account_id, const std::string& group_id);
   // Only from Pending or Running (IncorrectStatus otherwise); the group shows Restarting.
-  Status Restart(const std::string& account_id, const std::string& group_id);
+  // `client_token`: as for Update (a retry does not restart the group a second time).
+  Status Restart(const std::string& account_id, const std::string& group_id,
+                 const std::string& client_token = "", const std::string& fingerprint = "");
   // UpdateContainerGroup. Only from Pending or Running (IncorrectStatus otherwise). The parts
   // `update` gives replace the stored ones (core/group_update.h); the result is validated as
   // Create validates; a result equal to the stored spec is NoNeedUpdate. Changes of tags, the
@@ -68,6 +71,14 @@ class ContainerGroupService {
   StatusOr<ContainerGroup> Get(const std::string& account_id, const std::string& group_id);
 
  private:
+  // Applies `change` to the account's visible group under compare-and-swap. With a non-empty
+  // `client_token` the change and the token are written together, and a later request with
+  // the same token and `fingerprint` answers Ok without changing anything again (the same
+  // token with another fingerprint: IdempotentParameterMismatch).
+  Status ChangeOnce(const std::string& account_id, const std::string& group_id,
+                    const std::string& client_token, const std::string& fingerprint,
+                    const std::function<Status(ContainerGroup&)>& change);
+
   store::Store& store_;
   const Clock& clock_;
   const Topology& topology_;

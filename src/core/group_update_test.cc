@@ -231,5 +231,18 @@ TEST_F(UpdateServiceTest, ClientTokenMakesUpdateIdempotent) {
   EXPECT_EQ(Update(id, u, "tok-2", "fp-3").api_code(), "IdempotentParameterMismatch");
 }
 
+TEST_F(UpdateServiceTest, ClientTokenMakesRestartIdempotent) {
+  std::string id = Create();
+  ASSERT_TRUE(service_->Restart(kAccount, id, "tok-r", "fp-r").ok());
+  // The retry restarts nothing a second time (without the token: IncorrectStatus, Restarting).
+  EXPECT_TRUE(service_->Restart(kAccount, id, "tok-r", "fp-r").ok());
+  EXPECT_EQ(Stored(id).restart_generation, 1);
+  EXPECT_EQ(service_->Restart(kAccount, id).api_code(), "IncorrectStatus");
+  EXPECT_EQ(service_->Restart(kAccount, id, "tok-r", "fp-other").api_code(),
+            "IdempotentParameterMismatch");
+  EXPECT_EQ(service_->Restart(kAccount, id, std::string(65, 'x'), "fp-r").api_code(),
+            "InvalidParameter.ValueExceeded");
+}
+
 }  // namespace
 }  // namespace openeci::core

@@ -159,14 +159,16 @@ async function deleteOp(ledger, client, group) {
 async function restartOp(ledger, client, group) {
   ledger.counts.restarts++;
   group.busy = true;
+  // With its own token, a retry after a lost answer is answered success, not restarted again.
   const req = new $Eci.RestartContainerGroupRequest({
     regionId: REGION, containerGroupId: group.id,
+    clientToken: `crash-restart-${process.pid}-${ledger.counts.restarts}`,
   });
   try {
     await withRetry(ledger, () => client.restartContainerGroup(req));
     ledger.counts.restartsAcked++;
   } catch (e) {
-    // Restarting already (an earlier restart, or the first attempt of this one): refused.
+    // Still Restarting from an earlier restart operation: refused.
     if (e.code !== 'IncorrectStatus') throw e;
     ledger.counts.restartsRefused++;
   } finally {

@@ -5,9 +5,10 @@ namespace openeci::api {
 ActionResult RestartContainerGroup(ApiEnv& env, const RequestContext& ctx, Params& params) {
   RETURN_IF_ERROR(CheckRegion(env.topology, params));
   ASSIGN_OR_RETURN(std::string id, params.Required("ContainerGroupId"));
-  RETURN_IF_ERROR(CheckIdempotentClientToken(params));
+  std::string client_token = params.Get("ClientToken").value_or("");
   RETURN_IF_ERROR(RejectUnsupported(params));
-  RETURN_IF_ERROR(env.groups.Restart(ctx.caller.account_id, id));
+  RETURN_IF_ERROR(
+      env.groups.Restart(ctx.caller.account_id, id, client_token, ctx.fingerprint));
   return boost::json::object{};
 }
 
