@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "api/handler_test_fixture.h"
 #include "api/percent.h"
 #include "api/signature.h"
 #include "common/clock.h"
@@ -18,27 +19,20 @@ namespace {
 namespace json = boost::json;
 using Map = std::map<std::string, std::string>;
 
-class ApiServiceTest : public ::testing::Test {
+class ApiServiceTest : public HandlerTest {
  protected:
+  ApiServiceTest() : HandlerTest(FromUnixMillis(1714564800000)) {}
+
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("openeci-api-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::SqliteStore::Open((dir_ / "db").string());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    HandlerTest::SetUp();
     core::AccessKey key{"testid", "testsecret", "acct-1", true, 0};
     ASSERT_TRUE(store_->PutAccessKey(key).ok());
     core::AccessKey other{"otherid", "othersecret", "acct-2", true, 0};
     ASSERT_TRUE(store_->PutAccessKey(other).ok());
-    groups_ = std::make_unique<core::ContainerGroupService>(*store_, clock_, topology_);
     auth_ = std::make_unique<Authenticator>(
         [this](const std::string& id) { return store_->GetAccessKey(id); }, clock_);
     api_ = std::make_unique<ApiService>(ApiEnv{*groups_, topology_}, *auth_, "eci.test");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A pop-core style V1 request: every parameter in the query (GET) or form body (POST).
   HttpResponse V1(const std::string& action, Map params, const std::string& method = "GET",
@@ -103,11 +97,6 @@ class ApiServiceTest : public ::testing::Test {
             {"Container.1.Image", "busybox"}};
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_{FromUnixMillis(1714564800000)};
-  core::Topology topology_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<core::ContainerGroupService> groups_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiService> api_;
   int nonce_ = 0;

@@ -2,59 +2,33 @@
 // the controller writes it, the handler called directly. SinceSeconds at its extremes.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-#include <filesystem>
 #include <fstream>
 
-#include "api/handlers/handlers.h"
-#include "common/clock.h"
-#include "store/sqlite/sqlite_store.h"
+#include "api/handler_test_fixture.h"
 
 namespace openeci::api {
 namespace {
 
-using Map = std::map<std::string, std::string>;
-
 // 2026-01-01T00:00:00Z.
 const TimePoint kNow = TimePoint(std::chrono::seconds(1767225600));
 
-class DescribeContainerLogTest : public ::testing::Test {
+class DescribeContainerLogTest : public HandlerTest {
  protected:
+  DescribeContainerLogTest() : HandlerTest(kNow) {}
+
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("openeci-log-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ / "logs");
-    auto store = store::SqliteStore::Open((dir_ / "db").string());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    groups_ = std::make_unique<core::ContainerGroupService>(*store_, clock_, topology_);
-    env_ = std::make_unique<ApiEnv>(ApiEnv{*groups_, topology_});
+    HandlerTest::SetUp();
     env_->log_root = (dir_ / "logs").string();
     env_->clock = &clock_;
-    auto created = Call(&CreateContainerGroup, {{"RegionId", "cn-hangzhou"},
-                                                {"ContainerGroupName", "logs"},
-                                                {"Container.1.Name", "app"},
-                                                {"Container.1.Image", "busybox"}});
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    group_id_ = std::string((*created)["ContainerGroupId"].as_string());
+    group_id_ = CreateGroup({{"ContainerGroupName", "logs"},
+                             {"Container.1.Name", "app"},
+                             {"Container.1.Image", "busybox"}});
+    ASSERT_FALSE(group_id_.empty());
     // The controller's layout: <log_root>/<group>/<generation>/<container>/<attempt>.log.
     std::filesystem::path file = dir_ / "logs" / group_id_ / "0" / "app" / "0.log";
     std::filesystem::create_directories(file.parent_path());
     std::ofstream(file) << "2020-01-01T00:00:00.000000000Z stdout F old\n"
                         << "2025-12-31T23:59:30.000000000Z stdout F new\n";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  ActionResult Call(ActionFn fn, const Map& p) {
-    auto params = Params::Create(std::map<std::string, std::string>(p.begin(), p.end()));
-    EXPECT_TRUE(params.ok());
-    RequestContext ctx;
-    ctx.request_id = "req";
-    ctx.caller.account_id = "acct-1";
-    ctx.fingerprint = "fp-" + std::to_string(++calls_);
-    return fn(*env_, ctx, *params);
   }
 
   StatusOr<std::string> LogSince(const std::string& since_seconds) {
@@ -66,14 +40,7 @@ class DescribeContainerLogTest : public ::testing::Test {
     return std::string(out["Content"].as_string());
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_{kNow};
-  core::Topology topology_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<core::ContainerGroupService> groups_;
-  std::unique_ptr<ApiEnv> env_;
   std::string group_id_;
-  int calls_ = 0;
 };
 
 TEST_F(DescribeContainerLogTest, SinceSecondsCountsBackFromNow) {

@@ -3,14 +3,9 @@
 // called directly. Window rules, the 50-record limit, Limit/Load rendering, tenancy.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-#include <filesystem>
-
-#include "api/handlers/handlers.h"
-#include "common/clock.h"
+#include "api/handler_test_fixture.h"
 #include "controller/fake_runtime.h"
 #include "metrics/metrics_sampler.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace openeci::api {
 namespace {
@@ -18,49 +13,29 @@ namespace {
 namespace json = boost::json;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using Map = std::map<std::string, std::string>;
 
 // 2026-01-01T00:00:00Z, aligned to every Period.
 const TimePoint kT0 = TimePoint(seconds(1767225600));
 
-class MetricHandlersTest : public ::testing::Test {
+class MetricHandlersTest : public HandlerTest {
  protected:
-  MetricHandlersTest() : clock_(kT0), runtime_(clock_), sampler_(runtime_, clock_, {}) {}
+  MetricHandlersTest() : HandlerTest(kT0), runtime_(clock_), sampler_(runtime_, clock_, {}) {}
 
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("openeci-metric-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::SqliteStore::Open((dir_ / "db").string());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    groups_ = std::make_unique<core::ContainerGroupService>(*store_, clock_, topology_);
-    env_ = std::make_unique<ApiEnv>(ApiEnv{*groups_, topology_});
+    HandlerTest::SetUp();
     env_->metrics = &sampler_;
     group_id_ = Create("acct-1");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A group of 1 vCPU whose container "app" has 0.5.
   std::string Create(const std::string& account) {
-    Map p{{"RegionId", "cn-hangzhou"},  {"ContainerGroupName", "mg"},{"Cpu", "1"},
-          {"Memory", "2"},              {"Container.1.Name", "app"}, {"Container.1.Cpu", "0.5"},
-          {"Container.1.Image", "busybox"}};
-    auto r = Call(&CreateContainerGroup, p, account);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? std::string((*r)["ContainerGroupId"].as_string()) : "";
-  }
-
-  ActionResult Call(ActionFn fn, const Map& p, const std::string& account = "acct-1") {
-    auto params = Params::Create(std::map<std::string, std::string>(p.begin(), p.end()));
-    EXPECT_TRUE(params.ok());
-    RequestContext ctx;
-    ctx.request_id = "req";
-    ctx.caller.account_id = account;
-    ctx.fingerprint = "fp-" + std::to_string(++calls_);
-    return fn(*env_, ctx, *params);
+    return CreateGroup({{"ContainerGroupName", "mg"},
+                        {"Cpu", "1"},
+                        {"Memory", "2"},
+                        {"Container.1.Name", "app"},
+                        {"Container.1.Cpu", "0.5"},
+                        {"Container.1.Image", "busybox"}},
+                       account);
   }
 
   ActionResult Metric(Map p) {
@@ -94,16 +69,9 @@ class MetricHandlersTest : public ::testing::Test {
     EXPECT_NE(r.status().message().find(mention), std::string::npos) << r.status().message();
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
   controller::FakeRuntime runtime_;
   metrics::MetricsSampler sampler_;
-  core::Topology topology_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<core::ContainerGroupService> groups_;
-  std::unique_ptr<ApiEnv> env_;
   std::string group_id_;
-  int calls_ = 0;
 };
 
 TEST_F(MetricHandlersTest, DefaultWindowIsTheLastFiveMinutesAtPeriod15) {
