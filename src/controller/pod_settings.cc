@@ -48,10 +48,6 @@ std::vector<std::string> OptionStrings(const std::vector<core::DnsOption>& optio
   return out;
 }
 
-bool HasDnsConfig(const core::DnsConfigSpec& dns) {
-  return !dns.name_servers.empty() || !dns.searches.empty() || !dns.options.empty();
-}
-
 }  // namespace
 
 ResolvConf ParseResolvConf(const std::string& text) {
@@ -78,7 +74,7 @@ void ApplyDnsSettings(const core::ContainerGroupSpec& spec, const ResolvConf& ho
   const core::DnsConfigSpec& dns = spec.dns_config;
   ResolvConf rc;
   if (spec.dns_policy != "None") {
-    if (!HasDnsConfig(dns)) return;  // containerd copies the machine's resolv.conf
+    if (!core::HasDnsConfig(dns)) return;  // containerd copies the machine's resolv.conf
     rc = host;
   }
   AppendUnique(rc.servers, dns.name_servers);

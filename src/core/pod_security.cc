@@ -110,10 +110,6 @@ Status ValidateSysctls(const std::vector<Sysctl>& sysctls) {
   return Status::Ok();
 }
 
-bool HasDnsConfig(const DnsConfigSpec& dns) {
-  return !dns.name_servers.empty() || !dns.searches.empty() || !dns.options.empty();
-}
-
 Status ValidateDnsConfig(const DnsConfigSpec& dns) {
   if (dns.name_servers.size() > kMaxDnsNameServers) {
     return TooMany("DnsConfig.NameServer", kMaxDnsNameServers);
@@ -237,6 +233,10 @@ bool IsDnsDomain(const std::string& s) {
     start = end + 1;
   }
   return true;
+}
+
+bool HasDnsConfig(const DnsConfigSpec& dns) {
+  return !dns.name_servers.empty() || !dns.searches.empty() || !dns.options.empty();
 }
 
 Status ValidatePodSecurity(const ContainerGroupSpec& spec) {

@@ -34,6 +34,9 @@ bool IsIpAddress(const std::string& s);
 // label's ends), at most 63 characters each and 253 in all.
 bool IsDnsDomain(const std::string& s);
 
+// Whether `dns` configures anything (else the pod gets the machine's resolv.conf).
+bool HasDnsConfig(const DnsConfigSpec& dns);
+
 // Every rule of the settings above, for Container.N and InitContainer.N and the group.
 Status ValidatePodSecurity(const ContainerGroupSpec& spec);
 
