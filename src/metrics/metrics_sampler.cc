@@ -166,6 +166,11 @@ size_t MetricsSampler::GroupCount() const {
   return rings_.size();
 }
 
+void MetricsSampler::Forget(const std::string& group_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rings_.erase(group_id);
+}
+
 namespace {
 
 int64_t BucketOf(TimePoint t, std::chrono::seconds period) {

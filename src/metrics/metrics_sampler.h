@@ -9,8 +9,9 @@
 //     interval the span kept is shorter);
 //   * at most `max_groups` groups (default 1000); a new group beyond that evicts the group seen
 //     least recently;
-//   * a group no longer reported by the runtime (deleted, stopped) is dropped once its newest
-//     sample is older than `retention`.
+//   * a deleted group is dropped when the owner says so (Forget; `openeci serve` calls it on
+//     the store's delete events); a group no longer reported by the runtime (stopped, or its
+//     deletion missed) is dropped once its newest sample is older than `retention`.
 //
 // UsageNanoCores is computed by the sampler from consecutive cumulative CPU counters (the
 // average rate since the previous sample), so it does not depend on who else asks containerd
@@ -84,6 +85,8 @@ class MetricsSampler {
   // The group's newest sample, if any is kept.
   std::optional<Sample> Latest(const std::string& group_id) const;
   size_t GroupCount() const;
+  // Drops the group's samples (it was deleted: nobody can ask for them any more).
+  void Forget(const std::string& group_id);
 
   const SamplerOptions& options() const { return options_; }
   // The clock samples are stamped with (metric queries measure their windows with it).

@@ -185,6 +185,16 @@ TEST_F(BoundedSamplerTest, ForgetsGroupsNotSeenForTheRetention) {
   EXPECT_EQ(sampler_.GroupCount(), 1u);
 }
 
+TEST_F(BoundedSamplerTest, ForgetDropsADeletedGroupAtOnce) {
+  Feed("eci-a", 2, seconds(15));
+  Feed("eci-b", 2, seconds(15));
+  sampler_.Forget("eci-a");
+  sampler_.Forget("eci-never-seen");
+  EXPECT_FALSE(sampler_.Latest("eci-a").has_value());
+  EXPECT_TRUE(sampler_.Latest("eci-b").has_value());
+  EXPECT_EQ(sampler_.GroupCount(), 1u);
+}
+
 TEST_F(BoundedSamplerTest, CapsGroupsEvictingTheLeastRecentlySeen) {
   Feed("eci-a", 1, seconds(15), kT0);
   Feed("eci-b", 1, seconds(15), kT0 + seconds(15));

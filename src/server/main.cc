@@ -263,6 +263,10 @@ int Serve(const std::string& config_file) {
   mo.interval = std::chrono::seconds(config.metrics_interval_seconds);
   metrics::MetricsSampler sampler(**cri, clock, mo);
   sampler.Start();
+  // A deleted group's samples go with it (else they would stay for the retention, 24 h).
+  auto sampler_watch = (*store)->Watch([&sampler](const store::WatchEvent& e) {
+    if (e.type == store::WatchEvent::Type::kDelete) sampler.Forget(e.group_id);
+  });
 
   core::AdmissionPolicy admission;
   MachineResources machine = DetectMachine("/proc", "/sys/fs/cgroup");
@@ -327,6 +331,7 @@ int Serve(const std::string& config_file) {
       [&exec_endpoint](const api::HttpRequest& r) { return exec_endpoint.Decide(r); });
   if (tls) http.SetTls(tls);
   http.SetRequestTimeout(std::chrono::seconds(config.http_request_timeout_seconds));
+  http.SetMaxConnections(static_cast<int>(config.http_max_connections));
   if (Status st = http.Start(config.listen, config.http_threads); !st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;
@@ -353,6 +358,7 @@ int Serve(const std::string& config_file) {
   spdlog::info("signal {}: shutting down", sig);
   http.Stop();
   ops_http.Stop();
+  sampler_watch.reset();
   sampler.Stop();
   log_rotator.Stop();
   image_cache_controller.Stop();
