@@ -59,10 +59,13 @@ void ConfigureParser(http::request_parser<http::string_body>& parser) {
 }
 
 // What a failed read means: nullopt when the connection simply ended (nothing to answer),
-// otherwise the HTTP status of the refusal: 414 when the request line alone is too long (no
-// line end among the unparsed bytes in `buffer`), 431 when the headers are, 413 when the body
-// is, 400 for anything malformed.
+// otherwise the HTTP status of the refusal: 414 when the request line alone is too long, 431
+// when the headers are, 413 when the body is, 400 for anything malformed. The parser keeps the
+// bytes of a header it could not finish in `buffer`, from the request line on unless it read
+// that line (then the target is set): a request line whose end is not there, or lies beyond
+// the limit, is the one too long.
 std::optional<int> RefusalStatus(const boost::system::error_code& ec,
+                                 const http::request_parser<http::string_body>& parser,
                                  const beast::flat_buffer& buffer) {
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
       ec == asio::error::operation_aborted || ec == beast::error::timeout ||
@@ -70,9 +73,11 @@ std::optional<int> RefusalStatus(const boost::system::error_code& ec,
     return std::nullopt;
   }
   if (ec == http::error::header_limit) {
+    if (!parser.get().target().empty()) return 431;
     const auto unparsed = buffer.cdata();
     std::string_view head(static_cast<const char*>(unparsed.data()), unparsed.size());
-    return head.find('\n') == std::string_view::npos ? 414 : 431;
+    const size_t line_end = head.find('\n');
+    return line_end == std::string_view::npos || line_end >= kHeaderLimit ? 414 : 431;
   }
   if (ec == http::error::body_limit) return 413;
   return 400;
@@ -343,7 +348,7 @@ struct HttpServer::Impl {
       auto [ec, n] = co_await http::async_read(stream, buffer, parser,
                                                asio::as_tuple(asio::use_awaitable));
       if (ec) {
-        std::optional<int> status = RefusalStatus(ec, buffer);
+        std::optional<int> status = RefusalStatus(ec, parser, buffer);
         if (!status) break;
         HttpResponse r = error_renderer(*status, ec.message());
         auto res = ToBeastResponse(r, 11, false);
@@ -462,7 +467,7 @@ std::vector<HttpResponse> ServeBytes(std::string_view bytes, size_t max_read,
     boost::system::error_code ec;
     http::read(stream, buffer, parser, ec);
     if (ec) {
-      std::optional<int> status = RefusalStatus(ec, buffer);
+      std::optional<int> status = RefusalStatus(ec, parser, buffer);
       if (status) answers.push_back(error_renderer(*status, ec.message()));
       break;
     }

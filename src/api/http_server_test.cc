@@ -236,6 +236,9 @@ TEST_F(ServeBytesTest, RefusesOversizedHeadersAndBodiesAndMalformedRequests) {
     answers = Serve("GET /?a=" + std::string(129 * 1024, 'a') + " HTTP/1.1\r\n\r\n", max_read);
     ASSERT_EQ(answers.size(), 1u);
     EXPECT_EQ(answers[0].status, 414) << "reads of " << max_read;
+    answers = Serve(big_header, max_read);
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0].status, 431) << "reads of " << max_read;
   }
   answers = Serve("POST / HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n");
   ASSERT_EQ(answers.size(), 1u);

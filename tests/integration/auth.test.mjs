@@ -152,5 +152,6 @@ test('a chunked form body and a 70 KB request line are read; a 200 KB one is ref
 
   const huge = await send1({ method: 'GET', action: 'DescribeContainerGroups' },
     { RegionId: REGION, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v'.repeat(200000) });
-  assert.ok(huge.status === 431 || huge.status === 400, `status ${huge.status}`);
+  // The request line alone is longer than the 128 KiB the server reads: URI Too Long.
+  assert.equal(huge.status, 414, `status ${huge.status}`);
 });

@@ -668,8 +668,11 @@ test('oversized requests are refused with 4xx and not buffered; the server stays
     assertRefused(res, allowed, label);
     await assertServerAnswers();
   }
+  // Under AddressSanitizer (scripts/test-sanitizers) freed memory first waits in ASan's
+  // quarantine (256 MiB by default), so the refused requests' buffers stay resident there.
+  const quarantineMiB = process.env.OPENECI_BUILD_PRESET === 'asan' ? 256 : 0;
   const grownMiB = (serverRssKiB() - rssBefore) / 1024;
-  assert.ok(grownMiB < 24, `server RSS grew by ${grownMiB.toFixed(1)} MiB`);
+  assert.ok(grownMiB < 24 + quarantineMiB, `server RSS grew by ${grownMiB.toFixed(1)} MiB`);
 });
 
 test(`a request dribbled byte by byte is dropped after ${REQUEST_TIMEOUT_SECONDS} s`, async () => {
