@@ -1,5 +1,6 @@
 #include "api/spec_params.h"
 
+#include <cmath>
 #include <limits>
 
 namespace openeci::api {
@@ -15,8 +16,19 @@ std::string GetString(const Params& params, const std::string& key) {
   return params.Get(key).value_or("");
 }
 
-Status GetDouble(const Params& params, const std::string& key, double* out) {
+// A Cpu (cores) or Memory (GiB) amount, rounded to a millionth. Finer amounts mean nothing to
+// the runtime, and a value with at most 6 decimals is written and read back by Boost.JSON
+// (the store, templates) exactly; a 17-digit one is not always (Boost 1.81 misreads about one
+// in ten by a unit in the last place).
+StatusOr<std::optional<double>> GetAmount(const Params& params, const std::string& key) {
   ASSIGN_OR_RETURN(std::optional<double> v, params.GetDouble(key));
+  if (v && std::isfinite(*v) && std::fabs(*v) < 1e9) *v = std::round(*v * 1e6) / 1e6;
+  return v;
+}
+
+// GetAmount into `out`; absent leaves `out` as it is.
+Status GetAmount(const Params& params, const std::string& key, double* out) {
+  ASSIGN_OR_RETURN(std::optional<double> v, GetAmount(params, key));
   if (v) *out = *v;
   return Status::Ok();
 }
@@ -145,8 +157,8 @@ StatusOr<core::ContainerSpec> DecodeContainer(const Params& params, const std::s
   core::ContainerSpec c;
   c.name = GetString(params, p + ".Name");
   c.image = GetString(params, p + ".Image");
-  RETURN_IF_ERROR(GetDouble(params, p + ".Cpu", &c.cpu));
-  RETURN_IF_ERROR(GetDouble(params, p + ".Memory", &c.memory_gib));
+  RETURN_IF_ERROR(GetAmount(params, p + ".Cpu", &c.cpu));
+  RETURN_IF_ERROR(GetAmount(params, p + ".Memory", &c.memory_gib));
   c.working_dir = GetString(params, p + ".WorkingDir");
   RETURN_IF_ERROR(
       GetEnum(params, p + ".ImagePullPolicy", "Always, IfNotPresent, Never", &c.pull_policy));
@@ -254,8 +266,8 @@ StatusOr<core::ContainerGroupSpec> DecodeGroupSpec(const Params& params) {
   spec.instance_type = GetString(params, "InstanceType");
   RETURN_IF_ERROR(
       GetEnum(params, "RestartPolicy", "Always, OnFailure, Never", &spec.restart_policy));
-  RETURN_IF_ERROR(GetDouble(params, "Cpu", &spec.cpu));
-  RETURN_IF_ERROR(GetDouble(params, "Memory", &spec.memory_gib));
+  RETURN_IF_ERROR(GetAmount(params, "Cpu", &spec.cpu));
+  RETURN_IF_ERROR(GetAmount(params, "Memory", &spec.memory_gib));
   spec.tags = DecodeTags(params);
   spec.credentials = DecodeCredentials(params);
   ASSIGN_OR_RETURN(spec.containers, DecodeContainers(params, "Container"));
@@ -304,8 +316,8 @@ StatusOr<core::GroupUpdate> DecodeGroupUpdate(const Params& params) {
     update.credentials = DecodeCredentials(params);
   }
   if (auto group = params.Get("ResourceGroupId")) update.resource_group_id = *group;
-  ASSIGN_OR_RETURN(update.cpu, params.GetDouble("Cpu"));
-  ASSIGN_OR_RETURN(update.memory_gib, params.GetDouble("Memory"));
+  ASSIGN_OR_RETURN(update.cpu, GetAmount(params, "Cpu"));
+  ASSIGN_OR_RETURN(update.memory_gib, GetAmount(params, "Memory"));
   return update;
 }
 

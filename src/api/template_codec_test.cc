@@ -168,6 +168,26 @@ TEST(TemplateCodec, ExportThenReadGivesTheSameSpec) {
   EXPECT_TRUE(core::SameValue(*again, group.spec)) << exported;
 }
 
+// A fuzz finding: a 17-digit amount was read by Boost.JSON one unit in the last place off the
+// double it was written from, so an export did not read back as the same spec. Amounts are
+// kept to a millionth, which reads back exactly.
+TEST(TemplateCodec, AmountsAreKeptToAMillionthAndSurviveExport) {
+  std::string sample = kSample;
+  const std::string cpu = "\"cpu\": 1.345,";
+  ASSERT_NE(sample.find(cpu), std::string::npos);
+  sample.replace(sample.find(cpu), cpu.size(), "\"cpu\": 1.3466666666666666666666666666665,");
+  StatusOr<core::ContainerGroupSpec> spec = DecodeTemplate(sample);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->init_containers.at(0).cpu, 1.346667);
+  core::ContainerGroup group;
+  group.spec = *spec;
+  group.spec.credentials.clear();
+  std::string exported = boost::json::serialize(ExportTemplate(group));
+  StatusOr<core::ContainerGroupSpec> again = DecodeTemplate(exported);
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << exported;
+  EXPECT_TRUE(core::SameValue(*again, group.spec)) << exported;
+}
+
 TEST(TemplateCodec, ExportUsesTheReferenceShape) {
   core::ContainerGroup group;
   group.spec.region_id = "cn-hangzhou";
