@@ -30,8 +30,8 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// The request line and headers together; larger: 431 (414 when the request line alone is). The SDKs send URLs of several KiB
-// (sdk-wire-contract.md asks for at least 64 KiB).
+// The request line and headers together; larger: 431 (414 when the request line alone is).
+// The SDKs send URLs of several KiB (sdk-wire-contract.md asks for at least 64 KiB).
 constexpr uint32_t kHeaderLimit = 128 * 1024;
 // A request body (pop-core and the console send every parameter in a form body); larger,
 // also when chunked: 413. Nothing larger than this is ever held for one request.
